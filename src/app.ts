@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createPasswordHasher } from './auth/password.js';
+import { createSessionStore } from './auth/session-store.js';
+import type { Config } from './config.js';
+import { describeDatabaseError, openDatabase, type Database } from './db/database.js';
+import type { GraphQLContext, Services } from './graphql/context.js';
+import { createContextFunction } from './graphql/create-context.js';
+import { createFormatError } from './graphql/error-mapping.js';
+import { buildSchema } from './graphql/schema.js';
+import { createAccessTokens } from './tokens/access-token.js';
+import { loadSigningKey } from './tokens/signing-key.js';
+import { createUserRepository } from './users/user-repository.js';
+
+export interface App {
+  /** Base URL, e.g. http://127.0.0.1:4000; GraphQL is at `${url}/graphql`. */
+  readonly url: string;
+  /** Stops accepting, finishes in-flight requests, closes the database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface AppOptions {
+  /** Where JSON log lines go; stdout by default. */
+  logStream?: NodeJS.WritableStream;
+}
+
+const BODY_LIMIT_BYTES = 100 * 1024; // 100 KiB, the contract's request body limit
+const READY_TIMEOUT_MS = 2_000;
+
+/** Builds and starts the server on config.port (0 = any free port). Reads no environment. */
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const fastify = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      ...(options.logStream && { stream: options.logStream }),
+    },
+    // One line per request comes from our onResponse hook, without the query string.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    bodyLimit: BODY_LIMIT_BYTES,
+  });
+  const log = fastify.log;
+
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let apollo: ApolloServer<GraphQLContext> | undefined;
+  try {
+    await database.migrate();
+    const signingKey = await loadSigningKey(config.jwt, config.dataDir);
+    const services: Services = {
+      users: createUserRepository(database.db),
+      sessions: createSessionStore(database.db, {
+        refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+      }),
+      passwords: await createPasswordHasher(),
+      accessTokens: createAccessTokens({
+        key: signingKey,
+        issuer: config.jwt.issuer,
+        audience: config.jwt.audience,
+        ttlSeconds: config.jwt.accessTokenTtlSeconds,
+      }),
+    };
+
+    apollo = new ApolloServer<GraphQLContext>({
+      schema: buildSchema(),
+      introspection: config.enableIntrospection,
+      csrfPrevention: true,
+      allowBatchedHttpRequests: false,
+      includeStacktraceInErrorResponses: false,
+      formatError: createFormatError({
+        maskInternalErrors: config.isProduction,
+        onInternalError: (error) => logInternalError(log, error),
+      }),
+      plugins: [fastifyApolloDrainPlugin(fastify), ApolloServerPluginLandingPageDisabled()],
+    });
+    await apollo.start();
+
+    const createContext = createContextFunction(services);
+    fastify.route({
+      url: '/graphql',
+      method: ['GET', 'POST', 'OPTIONS'],
+      handler: fastifyApolloHandler(apollo, { context: (request) => createContext(request.headers) }),
+    });
+    registerProbes(fastify, database);
+    fastify.addHook('onResponse', async (request, reply) => {
+      log.info(
+        {
+          reqId: request.id,
+          method: request.method,
+          path: request.url.split('?', 1)[0],
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
+        'request',
+      );
+    });
+
+    await fastify.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await apollo?.stop().catch(() => {});
+    await fastify.close().catch(() => {});
+    await database.close();
+    throw error;
+  }
+
+  const { port } = fastify.server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    stop: () => {
+      stopping ??= (async () => {
+        try {
+          await fastify.close();
+        } finally {
+          await database.close();
+        }
+      })();
+      return stopping;
+    },
+  };
+}
+
+function registerProbes(fastify: FastifyInstance, database: Database): void {
+  fastify.get('/healthz', async () => ({ status: 'ok' }));
+  fastify.get('/readyz', async (_request, reply) => {
+    try {
+      await withTimeout(database.ping(), READY_TIMEOUT_MS);
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+}
+
+function logInternalError(log: FastifyBaseLogger, error: unknown): void {
+  const databaseError = describeDatabaseError(error);
+  if (databaseError !== undefined) log.error({ error: databaseError }, 'unexpected database error');
+  else log.error({ err: error }, 'unexpected error');
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,234 @@
+import { z } from 'zod';
+
+/** Runtime configuration, validated once at start and then frozen. The only reader of the environment. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly isProduction: boolean;
+  /** Embedded database files and generated development keys. */
+  readonly dataDir: string;
+  /** Real PostgreSQL; undefined = embedded PGlite under dataDir. */
+  readonly databaseUrl: string | undefined;
+  readonly jwt: JwtConfig;
+  readonly refreshTokenTtlSeconds: number;
+  readonly refreshReuseGraceSeconds: number;
+  readonly loginMaxFailures: number;
+  readonly loginWindowSeconds: number;
+  readonly admin: { readonly email: string; readonly password: string } | undefined;
+  /** Allowed CORS origins; empty = no CORS headers. */
+  readonly corsOrigins: readonly string[];
+  readonly enableIntrospection: boolean;
+  readonly enablePlayground: boolean;
+  readonly logLevel: LogLevel;
+}
+
+export interface JwtConfig {
+  readonly algorithm: JwtAlgorithm;
+  /** HS256 key material (raw UTF-8 string); undefined in development = generated under dataDir. */
+  readonly secret: string | undefined;
+  /** PEM for RS256/ES256 given inline (`\\n` escapes already turned into newlines). */
+  readonly privateKeyPem: string | undefined;
+  /** Path of a PEM file for RS256/ES256. */
+  readonly privateKeyFile: string | undefined;
+  readonly previousPublicKeysFile: string | undefined;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly accessTokenTtlSeconds: number;
+}
+
+export const JWT_ALGORITHMS = ['HS256', 'RS256', 'ES256'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Thrown by loadConfig; `problems` holds one line per bad variable. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+// HS256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
+const MIN_SECRET_BYTES = 32;
+
+const blankToUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const integer = (defaultValue: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+      .optional()
+      .transform((value) => value ?? defaultValue),
+  );
+
+const boolean = z.preprocess(
+  blankToUndefined,
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], {
+      error: 'must be one of true, false, 1, 0, yes, no, on, off',
+    })
+    .transform((value) => ['true', '1', 'yes', 'on'].includes(value))
+    .optional(),
+);
+
+const optionalString = z.preprocess(blankToUndefined, z.string().optional());
+
+const envSchema = z.object({
+  PORT: integer(4000, 0, 65535),
+  HOST: z.preprocess(blankToUndefined, z.string().default('0.0.0.0')),
+  NODE_ENV: z.preprocess(
+    blankToUndefined,
+    z
+      .enum(['development', 'production', 'test'], {
+        error: 'must be development, production or test',
+      })
+      .default('development'),
+  ),
+  DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./data')),
+  DATABASE_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .refine((value) => URL.canParse(value), 'must be a valid URL')
+      .optional(),
+  ),
+  JWT_ALGORITHM: z.preprocess(
+    blankToUndefined,
+    z.enum(JWT_ALGORITHMS, { error: 'must be HS256, RS256 or ES256' }).default('HS256'),
+  ),
+  JWT_SECRET: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .refine(
+        (value) => Buffer.byteLength(value, 'utf8') >= MIN_SECRET_BYTES,
+        `must be at least ${MIN_SECRET_BYTES} bytes of UTF-8`,
+      )
+      .optional(),
+  ),
+  JWT_PRIVATE_KEY: optionalString,
+  JWT_PRIVATE_KEY_FILE: optionalString,
+  JWT_PREVIOUS_PUBLIC_KEYS_FILE: optionalString,
+  JWT_ISSUER: z.preprocess(blankToUndefined, z.string().default('gatehouse')),
+  JWT_AUDIENCE: z.preprocess(blankToUndefined, z.string().default('gatehouse')),
+  ACCESS_TOKEN_TTL_SECONDS: integer(900, 1),
+  REFRESH_TOKEN_TTL_SECONDS: integer(2_592_000, 1), // 30 days
+  REFRESH_REUSE_GRACE_SECONDS: integer(10, 0),
+  LOGIN_MAX_FAILURES: integer(5, 1),
+  LOGIN_WINDOW_SECONDS: integer(900, 1), // 15 minutes
+  ADMIN_EMAIL: optionalString,
+  ADMIN_PASSWORD: optionalString,
+  CORS_ORIGINS: optionalString,
+  ENABLE_INTROSPECTION: boolean,
+  ENABLE_PLAYGROUND: boolean,
+  LOG_LEVEL: z.preprocess(
+    blankToUndefined,
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  ),
+});
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Validates the environment and returns a frozen Config, or throws ConfigError listing every problem. */
+export function loadConfig(env: Env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  const values = parsed.data;
+  const problems: string[] = [];
+  const isProduction = values.NODE_ENV === 'production';
+
+  if (values.JWT_PRIVATE_KEY !== undefined && values.JWT_PRIVATE_KEY_FILE !== undefined) {
+    problems.push('JWT_PRIVATE_KEY: set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE, not both');
+  }
+  if (isProduction) {
+    if (values.JWT_ALGORITHM === 'HS256' && values.JWT_SECRET === undefined) {
+      problems.push(
+        `JWT_SECRET: required when NODE_ENV=production (at least ${MIN_SECRET_BYTES} bytes, e.g. \`openssl rand -base64 48\`)`,
+      );
+    }
+    if (
+      values.JWT_ALGORITHM !== 'HS256' &&
+      values.JWT_PRIVATE_KEY === undefined &&
+      values.JWT_PRIVATE_KEY_FILE === undefined
+    ) {
+      problems.push(
+        `JWT_PRIVATE_KEY: JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE is required when NODE_ENV=production and JWT_ALGORITHM=${values.JWT_ALGORITHM}`,
+      );
+    }
+  }
+  if ((values.ADMIN_EMAIL === undefined) !== (values.ADMIN_PASSWORD === undefined)) {
+    problems.push('ADMIN_PASSWORD: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  const corsOrigins = parseOrigins(values.CORS_ORIGINS, problems);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return deepFreeze({
+    port: values.PORT,
+    host: values.HOST,
+    nodeEnv: values.NODE_ENV,
+    isProduction,
+    dataDir: values.DATA_DIR,
+    databaseUrl: values.DATABASE_URL,
+    jwt: {
+      algorithm: values.JWT_ALGORITHM,
+      secret: values.JWT_SECRET,
+      privateKeyPem: values.JWT_PRIVATE_KEY?.replace(/\\n/g, '\n'),
+      privateKeyFile: values.JWT_PRIVATE_KEY_FILE,
+      previousPublicKeysFile: values.JWT_PREVIOUS_PUBLIC_KEYS_FILE,
+      issuer: values.JWT_ISSUER,
+      audience: values.JWT_AUDIENCE,
+      accessTokenTtlSeconds: values.ACCESS_TOKEN_TTL_SECONDS,
+    },
+    refreshTokenTtlSeconds: values.REFRESH_TOKEN_TTL_SECONDS,
+    refreshReuseGraceSeconds: values.REFRESH_REUSE_GRACE_SECONDS,
+    loginMaxFailures: values.LOGIN_MAX_FAILURES,
+    loginWindowSeconds: values.LOGIN_WINDOW_SECONDS,
+    admin:
+      values.ADMIN_EMAIL !== undefined && values.ADMIN_PASSWORD !== undefined
+        ? { email: values.ADMIN_EMAIL, password: values.ADMIN_PASSWORD }
+        : undefined,
+    corsOrigins,
+    enableIntrospection: values.ENABLE_INTROSPECTION ?? !isProduction,
+    enablePlayground: values.ENABLE_PLAYGROUND ?? !isProduction,
+    logLevel: values.LOG_LEVEL,
+  });
+}
+
+function parseOrigins(raw: string | undefined, problems: string[]): string[] {
+  if (raw === undefined) return [];
+  const origins = raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of origins) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      problems.push(
+        `CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path or trailing slash)`,
+      );
+    }
+  }
+  return origins;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

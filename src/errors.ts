@@ -1,0 +1,61 @@
+/**
+ * The domain's error catalogue. Domain code throws these; `graphql/error-mapping.ts`
+ * turns each code into the contract's `extensions.code` (and `reason`), so a caller
+ * can `switch (err.code)` and never parse a message.
+ */
+export type AppErrorCode =
+  | 'TOKEN_MISSING'
+  | 'TOKEN_INVALID'
+  | 'TOKEN_EXPIRED'
+  | 'SESSION_REVOKED'
+  | 'INVALID_CREDENTIALS'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'INVALID_INPUT'
+  | 'EMAIL_TAKEN';
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  /** The argument at fault, for input errors. */
+  readonly field: string | undefined;
+
+  constructor(code: AppErrorCode, message: string, options: { field?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.field = options.field;
+  }
+}
+
+/** A bearer token that is absent where one is required, or present and unusable. */
+export class AuthenticationError extends AppError {
+  constructor(
+    code: 'TOKEN_MISSING' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'SESSION_REVOKED' | 'INVALID_CREDENTIALS',
+    message: string,
+  ) {
+    super(code, message);
+    this.name = 'AuthenticationError';
+  }
+}
+
+/** Bad client input; `field` names the argument. */
+export class InputError extends AppError {
+  constructor(code: 'INVALID_INPUT' | 'EMAIL_TAKEN', field: string, message: string) {
+    super(code, message, { field });
+    this.name = 'InputError';
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'You are not allowed to do this.') {
+    super('FORBIDDEN', message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+    this.name = 'NotFoundError';
+  }
+}

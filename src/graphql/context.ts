@@ -1,0 +1,19 @@
+import type { AuthDependencies } from '../auth/auth-dependencies.js';
+import type { Viewer } from '../auth/viewer.js';
+
+/** The per-request context every resolver and rule receives. */
+export interface GraphQLContext {
+  /** The verified caller; null when the request is anonymous. */
+  readonly viewer: Viewer | null;
+  readonly services: Services;
+  /** The client's User-Agent, recorded on sessions it starts. */
+  readonly userAgent: string | null;
+  /**
+   * Users whose password this request has just proved (signUp, login): their own
+   * fields (email) are visible in the AuthPayload although the request is anonymous.
+   */
+  readonly credentialsVerifiedFor: Set<string>;
+}
+
+/** The domain services, built once per server. */
+export type Services = AuthDependencies;

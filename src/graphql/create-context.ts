@@ -1,0 +1,46 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { HeaderMap } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { resolveViewer } from '../auth/viewer.js';
+import { AuthenticationError } from '../errors.js';
+import type { GraphQLContext, Services } from './context.js';
+import { extensionsFor } from './error-mapping.js';
+
+// Longer User-Agent strings are cut before they are stored on a session.
+const MAX_USER_AGENT_LENGTH = 512;
+
+/**
+ * Builds each request's context: verifies the bearer token once and resolves the Viewer.
+ * A bad token fails the whole request here, before any resolver runs: Apollo reads the
+ * HTTP status from the error it is given, so it must already carry 401 (RFC 6750 §3.1).
+ */
+export function createContextFunction(services: Services) {
+  return async (headers: IncomingHttpHeaders): Promise<GraphQLContext> => {
+    let viewer: GraphQLContext['viewer'];
+    try {
+      viewer = await resolveViewer(services, headers.authorization);
+    } catch (error) {
+      if (error instanceof AuthenticationError) throw toUnauthorizedError(error);
+      throw error;
+    }
+    const userAgent = headers['user-agent'];
+    return {
+      viewer,
+      services,
+      userAgent: userAgent === undefined ? null : userAgent.slice(0, MAX_USER_AGENT_LENGTH),
+      credentialsVerifiedFor: new Set(),
+    };
+  };
+}
+
+function toUnauthorizedError(error: AuthenticationError): GraphQLError {
+  return new GraphQLError(error.message, {
+    extensions: {
+      ...extensionsFor(error),
+      http: {
+        status: 401,
+        headers: new HeaderMap([['www-authenticate', 'Bearer error="invalid_token"']]),
+      },
+    },
+  });
+}

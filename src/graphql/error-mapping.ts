@@ -1,0 +1,56 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import { AppError, type AppErrorCode } from '../errors.js';
+
+/** The contract's `extensions` for each domain error. A Record, so a new code cannot be forgotten. */
+export const ERROR_EXTENSIONS: Record<AppErrorCode, { code: string; reason?: string }> = {
+  TOKEN_MISSING: { code: 'UNAUTHENTICATED', reason: 'TOKEN_MISSING' },
+  TOKEN_INVALID: { code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' },
+  TOKEN_EXPIRED: { code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' },
+  SESSION_REVOKED: { code: 'UNAUTHENTICATED', reason: 'SESSION_REVOKED' },
+  INVALID_CREDENTIALS: { code: 'UNAUTHENTICATED', reason: 'INVALID_CREDENTIALS' },
+  FORBIDDEN: { code: 'FORBIDDEN' },
+  NOT_FOUND: { code: 'NOT_FOUND' },
+  INVALID_INPUT: { code: 'BAD_USER_INPUT' },
+  EMAIL_TAKEN: { code: 'BAD_USER_INPUT', reason: 'EMAIL_TAKEN' },
+};
+
+/** The `extensions` a client sees for a domain error. */
+export function extensionsFor(error: AppError): Record<string, unknown> {
+  const extensions: Record<string, unknown> = { ...ERROR_EXTENSIONS[error.code] };
+  if (error.field !== undefined) extensions.field = error.field;
+  return extensions;
+}
+
+export interface FormatErrorOptions {
+  /** Replace the message of unexpected errors with a generic one. */
+  maskInternalErrors: boolean;
+  /** Receives each unexpected error, with its details, for the log. */
+  onInternalError: (error: unknown) => void;
+}
+
+const INTERNAL_MESSAGE = 'Internal server error';
+
+/**
+ * Apollo's formatError: the one place where every error becomes what a client sees.
+ * Domain errors get their contract code; Apollo's own coded errors (parse, validation,
+ * bad variables, our context's 401) pass unchanged; anything else is
+ * INTERNAL_SERVER_ERROR, logged, and masked in production. It never throws.
+ */
+export function createFormatError(options: FormatErrorOptions) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof AppError) {
+      return { ...formatted, message: original.message, extensions: extensionsFor(original) };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+    options.onInternalError(original);
+    return {
+      message: options.maskInternalErrors ? INTERNAL_MESSAGE : formatted.message,
+      ...(formatted.locations && { locations: formatted.locations }),
+      ...(formatted.path && { path: formatted.path }),
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  };
+}

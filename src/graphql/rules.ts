@@ -1,0 +1,28 @@
+import { rule } from 'graphql-shield';
+import { AuthenticationError, ForbiddenError } from '../errors.js';
+import type { UserRecord } from '../users/user-record.js';
+import type { GraphQLContext } from './context.js';
+
+// Rules read ctx.viewer only; the token was verified once, in the context function.
+// They *return* coded errors: shield turns a thrown error into a bare denial.
+// `no_cache`: each rule is a property read, cheaper than shield's cache lookup.
+
+export const isAuthenticated = rule({ cache: 'no_cache' })(
+  (_parent, _args, ctx: GraphQLContext) =>
+    ctx.viewer !== null ||
+    new AuthenticationError('TOKEN_MISSING', 'This requires an access token.'),
+);
+
+export const isAdmin = rule({ cache: 'no_cache' })(
+  (_parent, _args, ctx: GraphQLContext) =>
+    ctx.viewer?.role === 'ADMIN' || new ForbiddenError('This requires the ADMIN role.'),
+);
+
+/** `User.email`: the user themselves (or one whose credentials this request proved) or an admin; anyone else gets null and FORBIDDEN. */
+export const canSeeEmail = rule({ cache: 'no_cache' })(
+  (parent: UserRecord, _args, ctx: GraphQLContext) =>
+    parent.id === ctx.viewer?.userId ||
+    ctx.credentialsVerifiedFor.has(parent.id) ||
+    ctx.viewer?.role === 'ADMIN' ||
+    new ForbiddenError('Only the user and admins may see this email address.'),
+);

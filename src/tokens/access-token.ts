@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { AuthenticationError } from '../errors.js';
+import type { SigningKey } from './signing-key.js';
+
+/** The verified claims of an access token (RFC 9068 profile plus `sid`, `role`, `scope`). */
+export interface AccessTokenClaims {
+  readonly iss: string;
+  readonly aud: string | string[];
+  /** The user id. */
+  readonly sub: string;
+  /** The session id. */
+  readonly sid: string;
+  readonly jti: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly role: string;
+  /** Space-separated permissions, e.g. "read write". */
+  readonly scope: string;
+}
+
+export interface AccessTokenSubject {
+  userId: string;
+  sessionId: string;
+  role: string;
+  scope: string;
+}
+
+export interface AccessTokenOptions {
+  key: SigningKey;
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+  /** Seconds since the epoch; injectable so tests can freeze the clock. */
+  now?: () => number;
+}
+
+export interface AccessTokens {
+  sign(subject: AccessTokenSubject): { token: string; expiresIn: number };
+  /** Returns the claims or throws AuthenticationError (TOKEN_INVALID or TOKEN_EXPIRED). */
+  verify(token: string): AccessTokenClaims;
+}
+
+// RFC 9068 §2.1: access tokens are typed "at+jwt"; §4: "application/at+jwt" is the same type.
+const TOKEN_TYPE = 'at+jwt';
+const ACCEPTED_TYPES = new Set(['at+jwt', 'application/at+jwt']);
+const CLOCK_TOLERANCE_SECONDS = 5;
+// Larger tokens are rejected before any base64 or JSON parsing.
+const MAX_TOKEN_LENGTH = 8 * 1024;
+
+const invalid = () => new AuthenticationError('TOKEN_INVALID', 'The access token is invalid.');
+
+/** Signs and verifies access tokens with one pinned algorithm. */
+export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
+  const { key, issuer, audience, ttlSeconds } = options;
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+
+  return {
+    sign(subject) {
+      const iat = now();
+      const payload = {
+        iss: issuer,
+        aud: audience,
+        sub: subject.userId,
+        sid: subject.sessionId,
+        jti: randomUUID(),
+        iat,
+        exp: iat + ttlSeconds,
+        role: subject.role,
+        scope: subject.scope,
+      };
+      const token = jwt.sign(payload, key.signingKey, {
+        algorithm: key.algorithm,
+        header: { alg: key.algorithm, typ: TOKEN_TYPE },
+      });
+      return { token, expiresIn: ttlSeconds };
+    },
+
+    verify(token) {
+      if (token.length > MAX_TOKEN_LENGTH) throw invalid();
+      let decoded: jwt.Jwt;
+      try {
+        decoded = jwt.verify(token, key.verificationKey, {
+          algorithms: [key.algorithm],
+          issuer,
+          audience,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          clockTimestamp: now(),
+          complete: true,
+        });
+      } catch (error) {
+        if (error instanceof jwt.TokenExpiredError) {
+          throw new AuthenticationError('TOKEN_EXPIRED', 'The access token has expired.');
+        }
+        throw invalid();
+      }
+      const { header, payload } = decoded;
+      if (typeof header.typ !== 'string' || !ACCEPTED_TYPES.has(header.typ.toLowerCase())) {
+        throw invalid();
+      }
+      // RFC 7515 §4.1.11: extensions listed in "crit" must be understood; we understand none.
+      if ('crit' in header) throw invalid();
+      if (!isAccessTokenClaims(payload)) throw invalid();
+      return payload;
+    },
+  };
+}
+
+function isAccessTokenClaims(payload: unknown): payload is AccessTokenClaims {
+  if (typeof payload !== 'object' || payload === null) return false;
+  const claims = payload as Record<string, unknown>;
+  return (
+    typeof claims.iss === 'string' &&
+    (typeof claims.aud === 'string' || Array.isArray(claims.aud)) &&
+    isNonEmptyString(claims.sub) &&
+    isNonEmptyString(claims.sid) &&
+    isNonEmptyString(claims.jti) &&
+    Number.isInteger(claims.iat) &&
+    Number.isInteger(claims.exp) &&
+    isNonEmptyString(claims.role) &&
+    typeof claims.scope === 'string'
+  );
+}
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}

@@ -1,0 +1,50 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/database.js';
+import { users } from '../db/schema.js';
+import type { UserRecord } from './user-record.js';
+
+const publicColumns = {
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  role: users.role,
+  createdAt: users.createdAt,
+};
+
+export interface NewUser {
+  id: string;
+  email: string;
+  name: string | null;
+  passwordHash: string;
+}
+
+/** SQL access to users. Emails compare case-insensitively (the unique index is on lower(email)). */
+export function createUserRepository(db: Db) {
+  return {
+    async findById(id: string): Promise<UserRecord | null> {
+      const [row] = await db.select(publicColumns).from(users).where(eq(users.id, id));
+      return row ?? null;
+    },
+
+    /** The user and its password hash, for checking credentials only. */
+    async findCredentialsByEmail(
+      email: string,
+    ): Promise<{ user: UserRecord; passwordHash: string } | null> {
+      const [row] = await db
+        .select({ ...publicColumns, passwordHash: users.passwordHash })
+        .from(users)
+        .where(sql`lower(${users.email}) = lower(${email})`);
+      if (row === undefined) return null;
+      const { passwordHash, ...user } = row;
+      return { user, passwordHash };
+    },
+
+    /** Inserts the user, or returns null when the email is already registered. */
+    async insert(user: NewUser): Promise<UserRecord | null> {
+      const [row] = await db.insert(users).values(user).onConflictDoNothing().returning(publicColumns);
+      return row ?? null;
+    },
+  };
+}
+
+export type UserRepository = ReturnType<typeof createUserRepository>;
