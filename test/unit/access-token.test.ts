@@ -1,0 +1,73 @@
+import { createSecretKey, randomBytes } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
+import jwt from 'jsonwebtoken';
+import { createAccessTokens } from '../../src/tokens/access-token.js';
+import type { SigningKey } from '../../src/tokens/signing-key.js';
+
+const secret = randomBytes(32);
+const key: SigningKey = {
+  algorithm: 'HS256',
+  signingKey: createSecretKey(secret),
+  verificationKey: createSecretKey(secret),
+  source: 'environment',
+};
+const T0 = 1_800_000_000;
+const subject = { userId: 'u-1', sessionId: 's-1', role: 'USER', scope: 'read write' };
+
+function tokensAt(seconds: number) {
+  return createAccessTokens({ key, issuer: 'gatehouse', audience: 'gatehouse', ttlSeconds: 900, now: () => seconds });
+}
+
+describe('access tokens', () => {
+  it('signs the RFC 9068 header and the contract claims, and verifies them back', () => {
+    const { token, expiresIn } = tokensAt(T0).sign(subject);
+    expect(expiresIn).toBe(900);
+    expect(jwt.decode(token, { complete: true })!.header).toEqual({ alg: 'HS256', typ: 'at+jwt' });
+    expect(tokensAt(T0).verify(token)).toEqual({
+      iss: 'gatehouse',
+      aud: 'gatehouse',
+      sub: 'u-1',
+      sid: 's-1',
+      jti: expect.any(String),
+      iat: T0,
+      exp: T0 + 900,
+      role: 'USER',
+      scope: 'read write',
+    });
+  });
+
+  it('gives every token its own jti', () => {
+    const a = tokensAt(T0).verify(tokensAt(T0).sign(subject).token);
+    const b = tokensAt(T0).verify(tokensAt(T0).sign(subject).token);
+    expect(a.jti).not.toBe(b.jti);
+  });
+
+  it('accepts a token for less than 5 seconds after exp (clock tolerance)', () => {
+    const { token } = tokensAt(T0).sign(subject);
+    expect(tokensAt(T0 + 904).verify(token).sub).toBe('u-1');
+  });
+
+  // RFC 7519 §4.1.4: exp is the time "on or after which the JWT MUST NOT be accepted".
+  it('rejects a token from 5 seconds after exp on, as TOKEN_EXPIRED', () => {
+    const { token } = tokensAt(T0).sign(subject);
+    expect(() => tokensAt(T0 + 905).verify(token)).toThrow(expect.objectContaining({ code: 'TOKEN_EXPIRED' }));
+  });
+
+  it('rejects a token longer than 8 KiB without parsing it', () => {
+    expect(() => tokensAt(T0).verify('a'.repeat(8 * 1024 + 1))).toThrow(
+      expect.objectContaining({ code: 'TOKEN_INVALID' }),
+    );
+  });
+
+  it('accepts the media-type spelling "application/at+jwt" (RFC 9068 §4)', () => {
+    const claims = { iss: 'gatehouse', aud: 'gatehouse', sub: 'u', sid: 's', jti: 'j', iat: T0, exp: T0 + 60, role: 'USER', scope: 'read' };
+    const token = jwt.sign(claims, secret, { algorithm: 'HS256', header: { alg: 'HS256', typ: 'application/at+jwt' } });
+    expect(tokensAt(T0).verify(token).sub).toBe('u');
+  });
+
+  it('rejects a token whose claims have the wrong types', () => {
+    const claims = { iss: 'gatehouse', aud: 'gatehouse', sub: 'u', sid: 's', jti: 'j', iat: T0, exp: T0 + 60, role: 'USER', scope: ['read'] };
+    const token = jwt.sign(claims, secret, { algorithm: 'HS256', header: { alg: 'HS256', typ: 'at+jwt' } });
+    expect(() => tokensAt(T0).verify(token)).toThrow(expect.objectContaining({ code: 'TOKEN_INVALID' }));
+  });
+});

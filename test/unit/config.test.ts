@@ -1,0 +1,164 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const SECRET = 's'.repeat(32);
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected loadConfig to throw ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the contract defaults to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toEqual({
+      port: 4000,
+      host: '0.0.0.0',
+      nodeEnv: 'development',
+      isProduction: false,
+      dataDir: './data',
+      databaseUrl: undefined,
+      jwt: {
+        algorithm: 'HS256',
+        secret: undefined,
+        privateKeyPem: undefined,
+        privateKeyFile: undefined,
+        previousPublicKeysFile: undefined,
+        issuer: 'gatehouse',
+        audience: 'gatehouse',
+        accessTokenTtlSeconds: 900,
+      },
+      refreshTokenTtlSeconds: 2_592_000,
+      refreshReuseGraceSeconds: 10,
+      loginMaxFailures: 5,
+      loginWindowSeconds: 900,
+      admin: undefined,
+      corsOrigins: [],
+      enableIntrospection: true,
+      enablePlayground: true,
+      logLevel: 'info',
+    });
+  });
+
+  it('returns a deeply frozen object', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.jwt)).toBe(true);
+    expect(Object.isFrozen(config.corsOrigins)).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+      DATA_DIR: '/var/lib/gatehouse',
+      DATABASE_URL: 'postgres://app:app@db:5432/app',
+      JWT_SECRET: SECRET,
+      JWT_ISSUER: 'https://auth.example.com',
+      JWT_AUDIENCE: 'api',
+      ACCESS_TOKEN_TTL_SECONDS: '60',
+      REFRESH_TOKEN_TTL_SECONDS: '3600',
+      REFRESH_REUSE_GRACE_SECONDS: '0',
+      LOGIN_MAX_FAILURES: '3',
+      LOGIN_WINDOW_SECONDS: '60',
+      ADMIN_EMAIL: 'admin@example.com',
+      ADMIN_PASSWORD: 'admin password',
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+      ENABLE_INTROSPECTION: 'true',
+      ENABLE_PLAYGROUND: 'off',
+      LOG_LEVEL: 'warn',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      isProduction: true,
+      dataDir: '/var/lib/gatehouse',
+      databaseUrl: 'postgres://app:app@db:5432/app',
+      jwt: { secret: SECRET, issuer: 'https://auth.example.com', audience: 'api', accessTokenTtlSeconds: 60 },
+      refreshTokenTtlSeconds: 3600,
+      refreshReuseGraceSeconds: 0,
+      loginMaxFailures: 3,
+      loginWindowSeconds: 60,
+      admin: { email: 'admin@example.com', password: 'admin password' },
+      corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
+      enableIntrospection: true,
+      enablePlayground: false,
+      logLevel: 'warn',
+    });
+  });
+
+  it('turns introspection and the playground off in production by default', () => {
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET });
+    expect(config.enableIntrospection).toBe(false);
+    expect(config.enablePlayground).toBe(false);
+  });
+
+  it('turns \\n escapes in JWT_PRIVATE_KEY into newlines', () => {
+    const config = loadConfig({ JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----' });
+    expect(config.jwt.privateKeyPem).toBe('-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----');
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ PORT: '', JWT_SECRET: ' ', LOG_LEVEL: '' })).toMatchObject({
+      port: 4000,
+      logLevel: 'info',
+      jwt: { secret: undefined },
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT: must be a whole number'],
+    [{ PORT: '70000' }, 'PORT: must be at most 65535'],
+    [{ PORT: '-1' }, 'PORT: must be a whole number'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV: must be development, production or test'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: must be a postgres:// or postgresql:// URL'],
+    [{ JWT_ALGORITHM: 'none' }, 'JWT_ALGORITHM: must be HS256, RS256 or ES256'],
+    [{ JWT_ALGORITHM: 'HS512' }, 'JWT_ALGORITHM: must be HS256, RS256 or ES256'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET: must be at least 32 bytes of UTF-8'],
+    [{ ACCESS_TOKEN_TTL_SECONDS: '0' }, 'ACCESS_TOKEN_TTL_SECONDS: must be at least 1'],
+    [{ ACCESS_TOKEN_TTL_SECONDS: '1.5' }, 'ACCESS_TOKEN_TTL_SECONDS: must be a whole number'],
+    [{ REFRESH_TOKEN_TTL_SECONDS: '10m' }, 'REFRESH_TOKEN_TTL_SECONDS: must be a whole number'],
+    [{ REFRESH_REUSE_GRACE_SECONDS: '-5' }, 'REFRESH_REUSE_GRACE_SECONDS: must be a whole number'],
+    [{ LOGIN_MAX_FAILURES: '0' }, 'LOGIN_MAX_FAILURES: must be at least 1'],
+    [{ LOGIN_WINDOW_SECONDS: 'x' }, 'LOGIN_WINDOW_SECONDS: must be a whole number'],
+    [{ ENABLE_INTROSPECTION: 'maybe' }, 'ENABLE_INTROSPECTION: must be one of true, false, 1, 0, yes, no, on, off'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'],
+    [{ ADMIN_EMAIL: 'a@b.co' }, 'ADMIN_PASSWORD: ADMIN_EMAIL and ADMIN_PASSWORD must be set together'],
+    [{ CORS_ORIGINS: 'https://app.example.com/' }, 'CORS_ORIGINS: "https://app.example.com/" is not an origin (scheme://host[:port], no path or trailing slash)'],
+  ])('rejects %j with one line naming the variable', (env, line) => {
+    expect(problemsOf(env)).toEqual([line]);
+  });
+
+  it('counts JWT_SECRET length in bytes of UTF-8, not characters', () => {
+    expect(problemsOf({ JWT_SECRET: 'é'.repeat(15) })).toEqual(['JWT_SECRET: must be at least 32 bytes of UTF-8']);
+    expect(loadConfig({ JWT_SECRET: 'é'.repeat(16) }).jwt.secret).toBe('é'.repeat(16));
+  });
+
+  it('refuses production without JWT_SECRET for HS256', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      'JWT_SECRET: required when NODE_ENV=production (at least 32 bytes, e.g. `openssl rand -base64 48`)',
+    ]);
+  });
+
+  it('refuses production without a private key for RS256', () => {
+    expect(problemsOf({ NODE_ENV: 'production', JWT_ALGORITHM: 'RS256' })).toEqual([
+      'JWT_PRIVATE_KEY: JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE is required when NODE_ENV=production and JWT_ALGORITHM=RS256',
+    ]);
+  });
+
+  it('reports every bad variable at once, one line each', () => {
+    expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'loud', JWT_SECRET: 'short' })).toHaveLength(3);
+  });
+
+  it('never echoes a secret value in its message', () => {
+    const secret = 'hunter2-is-my-password';
+    const message = problemsOf({ JWT_SECRET: secret }).join('\n');
+    expect(message).not.toContain(secret);
+  });
+});

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it, jest } from '@jest/globals';
+import { GraphQLError } from 'graphql';
+import { AppError, InputError } from '../../src/errors.js';
+import { createFormatError, ERROR_EXTENSIONS } from '../../src/graphql/error-mapping.js';
+
+const asResolverError = (original: Error) =>
+  new GraphQLError(original.message, { path: ['field'], originalError: original });
+
+describe('formatError', () => {
+  it('maps a domain error to its contract code, reason and field', () => {
+    const format = createFormatError({ maskInternalErrors: true, onInternalError: () => {} });
+    const error = asResolverError(new InputError('EMAIL_TAKEN', 'email', 'This email address is already registered.'));
+    expect(format({ message: error.message, path: ['field'] }, error)).toEqual({
+      message: 'This email address is already registered.',
+      path: ['field'],
+      extensions: { code: 'BAD_USER_INPUT', reason: 'EMAIL_TAKEN', field: 'email' },
+    });
+  });
+
+  it('masks an unexpected error in production and hands it to the log', () => {
+    const onInternalError = jest.fn();
+    const format = createFormatError({ maskInternalErrors: true, onInternalError });
+    const original = new Error('relation "users" does not exist');
+    const error = asResolverError(original);
+    const formatted = format({ message: error.message, path: ['field'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }, error);
+    expect(formatted).toEqual({ message: 'Internal server error', path: ['field'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(onInternalError).toHaveBeenCalledWith(original);
+  });
+
+  it('keeps the message of an unexpected error in development, without a stack', () => {
+    const format = createFormatError({ maskInternalErrors: false, onInternalError: () => {} });
+    const error = asResolverError(new TypeError('boom'));
+    expect(format({ message: 'boom', extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['x'] } }, error)).toEqual({
+      message: 'boom',
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+  });
+
+  it("passes Apollo's own coded errors through", () => {
+    const format = createFormatError({ maskInternalErrors: true, onInternalError: () => {} });
+    const formatted = { message: 'Cannot query field "x".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
+    expect(format(formatted, new GraphQLError(formatted.message))).toBe(formatted);
+  });
+
+  it('maps every domain code to a code the contract lists', () => {
+    const spec = readFileSync(new URL('../../../shared/SPEC.md', import.meta.url), 'utf8');
+    for (const { code, reason } of Object.values(ERROR_EXTENSIONS)) {
+      expect(spec).toContain(`\`${code}\``);
+      if (reason !== undefined && code === 'UNAUTHENTICATED') expect(spec).toContain(reason);
+    }
+  });
+
+  it('gives every AppError code an entry (a Record: the compiler checks, this documents)', () => {
+    expect(new AppError('NOT_FOUND', 'x').code in ERROR_EXTENSIONS).toBe(true);
+  });
+});
