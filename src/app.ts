@@ -70,6 +70,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       introspection: config.enableIntrospection,
       csrfPrevention: true,
       allowBatchedHttpRequests: false,
+      // main.ts owns shutdown; Apollo's own handler would re-raise the signal and exit 143.
+      stopOnTerminationSignals: false,
       includeStacktraceInErrorResponses: false,
       formatError: createFormatError({
         maskInternalErrors: config.isProduction,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 export default async function globalSetup(): Promise<void> {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
   const templateDir = await mkdtemp(join(tmpdir(), 'gatehouse-template-'));
-  const env = { ...process.env, DATA_DIR: templateDir, NODE_ENV: 'test' };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: templateDir, NODE_ENV: 'test' };
   delete env.DATABASE_URL;
   execFileSync(process.execPath, ['dist/cli/migrate.js'], { env, stdio: 'pipe' });
   process.env.GATEHOUSE_TEST_TEMPLATE_DIR = templateDir;

@@ -1,5 +1,9 @@
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -43,9 +47,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 async function openEmbedded(dataDir: string): Promise<Database> {
   const lock: DataDirLock = await lockDataDir(dataDir);
+  const pgdata = join(dataDir, 'pgdata');
   let client: PGlite;
   try {
-    client = new PGlite(join(dataDir, 'pgdata'));
+    if (!existsSync(pgdata)) await initializeDataDir(pgdata);
+    client = new PGlite(pgdata);
     await client.waitReady;
   } catch (error) {
     await lock.release();
@@ -75,6 +81,26 @@ async function openEmbedded(dataDir: string): Promise<Database> {
       }
     },
   };
+}
+
+/**
+ * Runs PGlite's initdb in a worker thread that then exits. initdb grows the WebAssembly
+ * heap by ~500 MB and a heap never shrinks; in a worker it is freed with the worker,
+ * so the server runs in ~400 MB instead of ~850 MB, for ~0.5 s more on the first start.
+ */
+async function initializeDataDir(pgdata: string): Promise<void> {
+  const pgliteUrl = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
+  const worker = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     import(workerData.pgliteUrl).then(async ({ PGlite }) => {
+       const db = new PGlite(workerData.pgdata);
+       await db.waitReady;
+       await db.close();
+     });`,
+    { eval: true, workerData: { pgliteUrl, pgdata } },
+  );
+  const [code] = (await Promise.race([once(worker, 'exit'), once(worker, 'error').then(([error]) => { throw error; })])) as [number];
+  if (code !== 0) throw new Error(`Initialising the embedded database in ${pgdata} failed (exit ${code}).`);
 }
 
 async function openPostgres(databaseUrl: string): Promise<Database> {

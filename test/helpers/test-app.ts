@@ -32,7 +32,8 @@ export interface TestApp {
     variables?: Record<string, unknown>,
     options?: RequestOptions,
   ): Promise<GraphQLResponse<TData>>;
-  stop(): Promise<void>;
+  /** Stops the server and deletes its DATA_DIR unless told to keep it. */
+  stop(options?: { keepDataDir?: boolean }): Promise<void>;
 }
 
 /**
@@ -68,9 +69,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     dataDir,
     jwtSecret: config.jwt.secret ?? '',
     graphql: (query, variables, options) => postGraphQL(app.url, query, variables, options),
-    stop: async () => {
+    stop: async ({ keepDataDir = false } = {}) => {
       await app.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!keepDataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

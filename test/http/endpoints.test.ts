@@ -77,15 +77,15 @@ describe('HTTP endpoints', () => {
   it('answers a syntax error with 400 GRAPHQL_PARSE_FAILED', async () => {
     const response = await post(JSON.stringify({ query: '{ me { ' }));
     expect(response.status).toBe(400);
-    const body = await response.json();
-    expect(body.errors[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
+    expect(body.errors[0]!.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
   });
 
   it('answers an unknown field with 400 GRAPHQL_VALIDATION_FAILED', async () => {
     const response = await post(JSON.stringify({ query: '{ nope }' }));
     expect(response.status).toBe(400);
-    const body = await response.json();
-    expect(body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
+    expect(body.errors[0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
   it('answers a variable of the wrong type with 400 BAD_USER_INPUT', async () => {
@@ -96,8 +96,8 @@ describe('HTTP endpoints', () => {
       }),
     );
     expect(response.status).toBe(400);
-    const body = await response.json();
-    expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
+    expect(body.errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
   });
 
   it('answers an unknown path with 404', async () => {

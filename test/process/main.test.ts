@@ -1,0 +1,89 @@
+import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { LOGIN, ME, PASSWORD, SIGN_UP, postGraphQL, uniqueEmail } from '../helpers/test-app.js';
+import { runToExit, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+
+const cleanup: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const task of cleanup.splice(0).reverse()) await task();
+});
+
+async function tempDataDir({ migrated }: { migrated: boolean }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-process-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  const template = process.env.GATEHOUSE_TEST_TEMPLATE_DIR;
+  if (migrated && template !== undefined) await cp(join(template, 'pgdata'), join(dir, 'pgdata'), { recursive: true });
+  return dir;
+}
+
+async function start(env: Record<string, string>): Promise<ServerProcess> {
+  const server = await startServerProcess(env);
+  cleanup.push(() => server.stop('SIGKILL'));
+  return server;
+}
+
+describe('the server process (node dist/main.js)', () => {
+  it('refuses to start on bad configuration, printing one line per bad variable', async () => {
+    const { code, output } = await runToExit({ PORT: 'eighty', LOG_LEVEL: 'chatty', JWT_SECRET: 'too short' });
+    expect(code).toBe(1);
+    expect(output.trim().split('\n')).toEqual([
+      'Configuration error: PORT: must be a whole number',
+      'Configuration error: JWT_SECRET: must be at least 32 bytes of UTF-8',
+      'Configuration error: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
+    ]);
+  });
+
+  it('refuses to start in production without JWT_SECRET', async () => {
+    const { code, output } = await runToExit({ NODE_ENV: 'production', DATA_DIR: await tempDataDir({ migrated: true }) });
+    expect(code).toBe(1);
+    expect(output).toContain('Configuration error: JWT_SECRET: required when NODE_ENV=production');
+  });
+
+  it('starts on a fresh DATA_DIR and keeps users, sessions and its generated key across a restart', async () => {
+    const dataDir = join(await tempDataDir({ migrated: false }), 'nested', 'data');
+    const env = { DATA_DIR: dataDir, NODE_ENV: 'development' };
+    const first = await start(env);
+    const email = uniqueEmail('persist');
+    const signUp = await postGraphQL(first.url, SIGN_UP, { email, password: PASSWORD });
+    const { accessToken } = signUp.body.data!.signUp;
+    expect(await first.stop('SIGTERM')).toBe(0);
+
+    const secretFile = await stat(join(dataDir, 'jwt-secret'));
+    expect(secretFile.mode & 0o777).toBe(0o600);
+
+    const second = await start(env);
+    const me = await postGraphQL(second.url, ME, {}, { token: accessToken });
+    expect(me.status).toBe(200);
+    expect(me.body.data!.me.email).toBe(email);
+    const login = await postGraphQL(second.url, LOGIN, { email, password: PASSWORD });
+    expect(login.body.data!.login.user.email).toBe(email);
+  });
+
+  it('refuses a second process on the same DATA_DIR with a clear error', async () => {
+    const dataDir = await tempDataDir({ migrated: true });
+    await start({ DATA_DIR: dataDir });
+    const { code, output } = await runToExit({ DATA_DIR: dataDir });
+    expect(code).toBe(1);
+    expect(output).toMatch(/DATA_DIR ".*" is in use by another Gatehouse process \(pid \d+\)/);
+  });
+
+  it('takes over the lock of a killed process, with every acknowledged write kept', async () => {
+    const dataDir = await tempDataDir({ migrated: true });
+    const first = await start({ DATA_DIR: dataDir });
+    const email = uniqueEmail('crash');
+    const signUp = await postGraphQL(first.url, SIGN_UP, { email, password: PASSWORD });
+    expect(signUp.body.errors).toBeUndefined();
+    await first.stop('SIGKILL');
+
+    const second = await start({ DATA_DIR: dataDir });
+    const login = await postGraphQL(second.url, LOGIN, { email, password: PASSWORD });
+    expect(login.body.data!.login.user.email).toBe(email);
+  });
+
+  it('exits 0 on SIGINT too', async () => {
+    const server = await start({ DATA_DIR: await tempDataDir({ migrated: true }) });
+    expect(await server.stop('SIGINT')).toBe(0);
+  });
+});
