@@ -100,6 +100,18 @@ describe('HTTP endpoints', () => {
     expect(body.errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
   });
 
+  it('answers an unknown operationName with 400 OPERATION_RESOLUTION_FAILURE', async () => {
+    const response = await post(JSON.stringify({ query: 'query A { me { id } } query B { me { id } }', operationName: 'C' }));
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
+    expect(body.errors[0]!.extensions.code).toBe('OPERATION_RESOLUTION_FAILURE');
+  });
+
+  it('answers a body without a query with 400', async () => {
+    const response = await post(JSON.stringify({ variables: {} }));
+    expect(response.status).toBe(400);
+  });
+
   it('answers an unknown path with 404', async () => {
     expect((await fetch(`${app.url}/nope`)).status).toBe(404);
   });
