@@ -19,6 +19,7 @@ const config: CodegenConfig = {
         mappers: {
           User: '../../users/user-record.js#UserRecord',
           AuthPayload: '../../auth/auth-payload.js#AuthPayloadRecord',
+          Session: '../../auth/session-management.js#SessionView',
         },
       },
     },

@@ -5,6 +5,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createPasswordHasher } from './auth/password.js';
+import { createSessionCache } from './auth/session-cache.js';
 import { createSessionStore } from './auth/session-store.js';
 import type { Config } from './config.js';
 import { describeDatabaseError, openDatabase, type Database } from './db/database.js';
@@ -30,6 +31,11 @@ export interface AppOptions {
 
 const BODY_LIMIT_BYTES = 100 * 1024; // 100 KiB, the contract's request body limit
 const READY_TIMEOUT_MS = 2_000;
+// The contract: a revocation or role change applies within 1 s on every instance. An
+// entry is trusted for half of that (a database read per active session per 0.5 s);
+// changes made in this process invalidate at once.
+const SESSION_CACHE_TTL_MS = 500;
+const SESSION_CACHE_MAX_ENTRIES = 100_000;
 
 /** Builds and starts the server on config.port (0 = any free port). Reads no environment. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -51,11 +57,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   try {
     await database.migrate();
     const signingKey = await loadSigningKey(config.jwt, config.dataDir);
+    const sessionCache = createSessionCache({
+      load: (sessionId) => sessions.findState(sessionId),
+      ttlMs: SESSION_CACHE_TTL_MS,
+      maxEntries: SESSION_CACHE_MAX_ENTRIES,
+    });
+    const sessions = createSessionStore(database.db, {
+      refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+      refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+      onRevoked: ({ sessionIds }) => sessionCache.invalidateSessions(sessionIds),
+    });
     const services: Services = {
       users: createUserRepository(database.db),
-      sessions: createSessionStore(database.db, {
-        refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
-      }),
+      sessions,
+      sessionCache,
       passwords: await createPasswordHasher(),
       accessTokens: createAccessTokens({
         key: signingKey,

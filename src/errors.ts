@@ -8,6 +8,8 @@ export type AppErrorCode =
   | 'TOKEN_INVALID'
   | 'TOKEN_EXPIRED'
   | 'SESSION_REVOKED'
+  | 'REFRESH_TOKEN_INVALID'
+  | 'REFRESH_TOKEN_REUSED'
   | 'INVALID_CREDENTIALS'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
@@ -30,7 +32,14 @@ export class AppError extends Error {
 /** A bearer token that is absent where one is required, or present and unusable. */
 export class AuthenticationError extends AppError {
   constructor(
-    code: 'TOKEN_MISSING' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'SESSION_REVOKED' | 'INVALID_CREDENTIALS',
+    code:
+      | 'TOKEN_MISSING'
+      | 'TOKEN_INVALID'
+      | 'TOKEN_EXPIRED'
+      | 'SESSION_REVOKED'
+      | 'REFRESH_TOKEN_INVALID'
+      | 'REFRESH_TOKEN_REUSED'
+      | 'INVALID_CREDENTIALS',
     message: string,
   ) {
     super(code, message);

@@ -1,12 +1,14 @@
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { UserRepository } from '../users/user-repository.js';
 import type { PasswordHasher } from './password.js';
+import type { SessionCache } from './session-cache.js';
 import type { SessionStore } from './session-store.js';
 
 /** What the authentication use cases work with; built once in app.ts. */
 export interface AuthDependencies {
   readonly users: UserRepository;
   readonly sessions: SessionStore;
+  readonly sessionCache: SessionCache;
   readonly passwords: PasswordHasher;
   readonly accessTokens: AccessTokens;
 }

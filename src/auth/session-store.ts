@@ -1,12 +1,18 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { refreshTokens, sessions, users } from '../db/schema.js';
 import type { Role } from '../users/roles.js';
+import {
+  deriveNextRefreshToken,
+  generateRefreshToken,
+  generateRotationSecret,
+  hashRefreshToken,
+} from './refresh-token.js';
 
 export interface StartedSession {
   sessionId: string;
-  /** The opaque refresh token, returned to the client once and stored only as a hash. */
+  /** The opaque refresh token, returned to the client and stored only as a hash. */
   refreshToken: string;
 }
 
@@ -15,26 +21,75 @@ export interface SessionState {
   userId: string;
   /** The user's current role, which may differ from the token's claim. */
   role: Role;
+  /** Not revoked and not idle-expired. */
   live: boolean;
+  /** When it idles out, unless refreshed. */
+  expiresAt: Date;
 }
 
-// 256 bits from the CSPRNG: a token this long needs no slow hash, SHA-256 suffices
-// to make a stolen database useless for presenting tokens.
-const REFRESH_TOKEN_BYTES = 32;
-
-export function hashRefreshToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('base64url');
+export interface SessionSummary {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  userAgent: string | null;
 }
 
-export function createSessionStore(db: Db, options: { refreshTokenTtlSeconds: number }) {
+export type RevocationReason =
+  | 'logout'
+  | 'revoked'
+  | 'password_changed'
+  | 'reuse_detected'
+  | 'account_deleted';
+
+/** The outcome of presenting a refresh token; decided under a lock on the session row. */
+export type RotationResult =
+  | { kind: 'rotated' | 'grace'; sessionId: string; userId: string; refreshToken: string }
+  | { kind: 'reused'; sessionId: string }
+  | { kind: 'unknown' | 'ended' };
+
+export interface SessionStoreOptions {
+  refreshTokenTtlSeconds: number;
+  refreshReuseGraceSeconds: number;
+  /** Told about every revocation, after it is committed (the session cache listens). */
+  onRevoked: (revoked: { sessionIds: string[] }) => void;
+}
+
+/** SQL access to sessions and their refresh-token lineage. */
+export function createSessionStore(db: Db, options: SessionStoreOptions) {
+  const ttlMs = options.refreshTokenTtlSeconds * 1000;
+  const graceMs = options.refreshReuseGraceSeconds * 1000;
+  const liveSession = () => and(isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`));
+
+  const revokeWhere = async (
+    condition: ReturnType<typeof and>,
+    reason: RevocationReason,
+  ): Promise<string[]> => {
+    const rows = await db
+      .update(sessions)
+      .set({ revokedAt: new Date(), revokedReason: reason })
+      .where(and(condition, isNull(sessions.revokedAt)))
+      .returning({ id: sessions.id });
+    const sessionIds = rows.map((row) => row.id);
+    if (sessionIds.length > 0) options.onRevoked({ sessionIds });
+    return sessionIds;
+  };
+
   return {
     async start(userId: string, userAgent: string | null): Promise<StartedSession> {
       const sessionId = randomUUID();
-      const refreshToken = randomBytes(REFRESH_TOKEN_BYTES).toString('base64url');
-      const expiresAt = new Date(Date.now() + options.refreshTokenTtlSeconds * 1000);
+      const refreshToken = generateRefreshToken();
+      const expiresAt = new Date(Date.now() + ttlMs);
       await db.transaction(async (tx) => {
-        await tx.insert(sessions).values({ id: sessionId, userId, userAgent, expiresAt });
-        await tx.insert(refreshTokens).values({ tokenHash: hashRefreshToken(refreshToken), sessionId });
+        await tx.insert(sessions).values({
+          id: sessionId,
+          userId,
+          userAgent,
+          expiresAt,
+          rotationSecret: generateRotationSecret(),
+        });
+        await tx
+          .insert(refreshTokens)
+          .values({ tokenHash: hashRefreshToken(refreshToken), sessionId, generation: 0 });
       });
       return { sessionId, refreshToken };
     },
@@ -55,7 +110,156 @@ export function createSessionStore(db: Db, options: { refreshTokenTtlSeconds: nu
         userId: row.userId,
         role: row.role,
         live: row.revokedAt === null && row.expiresAt.getTime() > Date.now(),
+        expiresAt: row.expiresAt,
       };
+    },
+
+    /** The user's live sessions, most recently used first. */
+    async listLive(userId: string): Promise<SessionSummary[]> {
+      return db
+        .select({
+          id: sessions.id,
+          createdAt: sessions.createdAt,
+          lastUsedAt: sessions.lastUsedAt,
+          userAgent: sessions.userAgent,
+        })
+        .from(sessions)
+        .where(and(eq(sessions.userId, userId), liveSession()))
+        .orderBy(desc(sessions.lastUsedAt), desc(sessions.createdAt));
+    },
+
+    /** Whether the session exists and belongs to the user (live or not). */
+    async belongsTo(sessionId: string, userId: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: sessions.id })
+        .from(sessions)
+        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)));
+      return row !== undefined;
+    },
+
+    revoke(sessionId: string, reason: RevocationReason): Promise<string[]> {
+      return revokeWhere(eq(sessions.id, sessionId), reason);
+    },
+
+    /** Revokes every live session of the user, but `exceptSessionId` if given. */
+    revokeAllOfUser(userId: string, reason: RevocationReason, exceptSessionId?: string): Promise<string[]> {
+      return revokeWhere(
+        exceptSessionId === undefined
+          ? eq(sessions.userId, userId)
+          : and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)),
+        reason,
+      );
+    },
+
+    /**
+     * Replaces the session's refresh token with a new random one (after a password
+     * change): every earlier token is spent, and the rotation chain starts again.
+     */
+    async reissue(sessionId: string): Promise<string> {
+      const refreshToken = generateRefreshToken();
+      await db.transaction(async (tx) => {
+        await tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, sessionId)).for('update');
+        const [latest] = await tx
+          .select({ generation: refreshTokens.generation })
+          .from(refreshTokens)
+          .where(eq(refreshTokens.sessionId, sessionId))
+          .orderBy(desc(refreshTokens.generation))
+          .limit(1);
+        const now = new Date();
+        await tx
+          .update(refreshTokens)
+          .set({ spentAt: now })
+          .where(and(eq(refreshTokens.sessionId, sessionId), isNull(refreshTokens.spentAt)));
+        await tx.insert(refreshTokens).values({
+          tokenHash: hashRefreshToken(refreshToken),
+          sessionId,
+          generation: (latest?.generation ?? -1) + 1,
+        });
+        await tx
+          .update(sessions)
+          .set({ lastUsedAt: now, expiresAt: new Date(now.getTime() + ttlMs) })
+          .where(eq(sessions.id, sessionId));
+      });
+      return refreshToken;
+    },
+
+    /**
+     * Spends a refresh token. The session row is locked first, so concurrent
+     * presentations of one token are decided one after the other by the database:
+     * - the current token is rotated: its successor is derived, stored as a hash, returned;
+     * - a token spent less than the grace ago gets the session's current token (derived
+     *   again along the chain) without a rotation: concurrent tabs;
+     * - a token spent longer ago is theft: the whole session is revoked.
+     */
+    async rotate(presented: string): Promise<RotationResult> {
+      const presentedHash = hashRefreshToken(presented);
+      const result = await db.transaction(async (tx): Promise<RotationResult> => {
+        const [token] = await tx
+          .select({ sessionId: refreshTokens.sessionId })
+          .from(refreshTokens)
+          .where(eq(refreshTokens.tokenHash, presentedHash));
+        if (token === undefined) return { kind: 'unknown' };
+
+        const [session] = await tx
+          .select({
+            userId: sessions.userId,
+            revokedAt: sessions.revokedAt,
+            expiresAt: sessions.expiresAt,
+            rotationSecret: sessions.rotationSecret,
+          })
+          .from(sessions)
+          .where(eq(sessions.id, token.sessionId))
+          .for('update');
+        if (session === undefined) return { kind: 'unknown' };
+        const now = new Date();
+        if (session.revokedAt !== null || session.expiresAt <= now) return { kind: 'ended' };
+
+        // Read after the lock: a concurrent rotation may have spent it meanwhile.
+        const lineage = await tx
+          .select({
+            tokenHash: refreshTokens.tokenHash,
+            generation: refreshTokens.generation,
+            spentAt: refreshTokens.spentAt,
+          })
+          .from(refreshTokens)
+          .where(eq(refreshTokens.sessionId, token.sessionId))
+          .orderBy(desc(refreshTokens.generation));
+        const current = lineage[0]!;
+        const spent = lineage.find((row) => row.tokenHash === presentedHash)!;
+        const touch = { lastUsedAt: now, expiresAt: new Date(now.getTime() + ttlMs) };
+        const sessionId = token.sessionId;
+
+        if (spent.spentAt === null) {
+          const next = deriveNextRefreshToken(session.rotationSecret, presented);
+          await tx.update(refreshTokens).set({ spentAt: now }).where(eq(refreshTokens.tokenHash, presentedHash));
+          await tx
+            .insert(refreshTokens)
+            .values({ tokenHash: hashRefreshToken(next), sessionId, generation: spent.generation + 1 });
+          await tx.update(sessions).set(touch).where(eq(sessions.id, sessionId));
+          return { kind: 'rotated', sessionId, userId: session.userId, refreshToken: next };
+        }
+
+        if (now.getTime() - spent.spentAt.getTime() < graceMs) {
+          let derived = presented;
+          for (let generation = spent.generation; generation < current.generation; generation++) {
+            derived = deriveNextRefreshToken(session.rotationSecret, derived);
+          }
+          // A chain restarted by a password change cannot be followed: refuse, don't revoke.
+          if (current.spentAt !== null || hashRefreshToken(derived) !== current.tokenHash) {
+            return { kind: 'unknown' };
+          }
+          await tx.update(sessions).set(touch).where(eq(sessions.id, sessionId));
+          return { kind: 'grace', sessionId, userId: session.userId, refreshToken: derived };
+        }
+
+        await tx
+          .update(sessions)
+          .set({ revokedAt: now, revokedReason: 'reuse_detected' })
+          .where(eq(sessions.id, sessionId));
+        return { kind: 'reused', sessionId };
+      });
+      if (result.kind === 'reused') options.onRevoked({ sessionIds: [result.sessionId] });
+      return result;
     },
   };
 }

@@ -2,7 +2,7 @@ import { AuthenticationError } from '../errors.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import { scopesForRole, type Role, type Scope } from '../users/roles.js';
 import { parseBearerToken } from './authorization-header.js';
-import type { SessionStore } from './session-store.js';
+import type { SessionCache } from './session-cache.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -17,7 +17,7 @@ export interface Viewer {
 
 export interface ViewerDependencies {
   accessTokens: AccessTokens;
-  sessions: SessionStore;
+  sessionCache: SessionCache;
 }
 
 /**
@@ -35,8 +35,13 @@ export async function resolveViewer(
   if (!UUID.test(claims.sid) || !UUID.test(claims.sub)) {
     throw new AuthenticationError('TOKEN_INVALID', 'The access token is invalid.');
   }
-  const session = await deps.sessions.findState(claims.sid);
-  if (session === null || !session.live || session.userId !== claims.sub) {
+  const session = await deps.sessionCache.get(claims.sid);
+  if (
+    session === null ||
+    !session.live ||
+    session.expiresAt.getTime() <= Date.now() ||
+    session.userId !== claims.sub
+  ) {
     throw new AuthenticationError('SESSION_REVOKED', 'The session has ended. Log in again.');
   }
   return Object.freeze({

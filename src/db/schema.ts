@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const roleEnum = pgEnum('role', ['VIEWER', 'USER', 'ADMIN']);
 
@@ -32,6 +32,13 @@ export const sessions = pgTable(
     /** Idle expiry: pushed forward on every refresh. */
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    /** Why: logout, revoked, password_changed, reuse_detected, account_deleted. */
+    revokedReason: text('revoked_reason'),
+    /**
+     * HMAC key (base64url) from which each refresh token is derived from its predecessor.
+     * Useless without a token in plain text, which the database never holds.
+     */
+    rotationSecret: text('rotation_secret').notNull(),
   },
   (table) => [index('sessions_user_id_idx').on(table.userId)],
 );
@@ -47,10 +54,12 @@ export const refreshTokens = pgTable(
     sessionId: uuid('session_id')
       .notNull()
       .references(() => sessions.id, { onDelete: 'cascade' }),
+    /** 0 for the session's first token, +1 for each rotation. */
+    generation: integer('generation').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     spentAt: timestamp('spent_at', { withTimezone: true, mode: 'date' }),
   },
-  (table) => [index('refresh_tokens_session_id_idx').on(table.sessionId)],
+  (table) => [uniqueIndex('refresh_tokens_session_generation_key').on(table.sessionId, table.generation)],
 );
 
 export type UserRow = typeof users.$inferSelect;

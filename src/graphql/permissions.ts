@@ -1,7 +1,7 @@
 import { allow, deny, shield } from 'graphql-shield';
 import type { IRules } from 'graphql-shield';
 import { ForbiddenError } from '../errors.js';
-import { canSeeEmail } from './rules.js';
+import { canSeeEmail, isAuthenticated } from './rules.js';
 
 /**
  * Who may resolve each field. Every field of the schema is named here, type by type
@@ -10,10 +10,16 @@ import { canSeeEmail } from './rules.js';
 export const ruleTree = {
   Query: {
     me: allow,
+    mySessions: isAuthenticated,
   },
   Mutation: {
     signUp: allow,
     login: allow,
+    refreshToken: allow,
+    logout: isAuthenticated,
+    revokeSession: isAuthenticated,
+    changePassword: isAuthenticated,
+    deleteAccount: isAuthenticated,
   },
   User: {
     id: allow,
@@ -21,6 +27,13 @@ export const ruleTree = {
     name: allow,
     role: allow,
     createdAt: allow,
+  },
+  Session: {
+    id: allow,
+    createdAt: allow,
+    lastUsedAt: allow,
+    userAgent: allow,
+    current: allow,
   },
   AuthPayload: {
     accessToken: allow,

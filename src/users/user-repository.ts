@@ -39,6 +39,22 @@ export function createUserRepository(db: Db) {
       return { user, passwordHash };
     },
 
+    /** The password hash of a user, for re-checking the password of a signed-in user. */
+    async findPasswordHash(id: string): Promise<string | null> {
+      const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, id));
+      return row?.passwordHash ?? null;
+    },
+
+    async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+      await db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, id));
+    },
+
+    /** Deletes the user; sessions and refresh tokens go with it (ON DELETE CASCADE). */
+    async delete(id: string): Promise<boolean> {
+      const rows = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
+      return rows.length > 0;
+    },
+
     /** Inserts the user, or returns null when the email is already registered. */
     async insert(user: NewUser): Promise<UserRecord | null> {
       const [row] = await db.insert(users).values(user).onConflictDoNothing().returning(publicColumns);

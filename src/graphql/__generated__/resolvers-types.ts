@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { UserRecord } from '../../users/user-record.js';
 import type { AuthPayloadRecord } from '../../auth/auth-payload.js';
+import type { SessionView } from '../../auth/session-management.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -41,10 +42,39 @@ export type AuthPayload = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Changes the caller's password. A wrong current password is `UNAUTHENTICATED` with
+   * `reason: INVALID_CREDENTIALS`; a new password outside 8–256 characters is
+   * `BAD_USER_INPUT` on field `newPassword`. Every other session is revoked; this one
+   * gets a fresh token pair.
+   */
+  changePassword: AuthPayload;
+  /**
+   * Deletes the caller's account after checking the password: every session is revoked
+   * and the user's data deleted.
+   */
+  deleteAccount: Scalars['Boolean']['output'];
+  /**
    * Starts a session. A wrong email or password is `UNAUTHENTICATED` with
    * `extensions.reason = INVALID_CREDENTIALS`; the two cases cannot be told apart.
    */
   login: AuthPayload;
+  /**
+   * Ends the caller's session (its access and refresh tokens stop working within a second),
+   * or with `allSessions: true` every session of the caller. Requires an access token.
+   */
+  logout: Scalars['Boolean']['output'];
+  /**
+   * Exchanges a refresh token for a new token pair; the presented token is spent.
+   * Presenting a spent token again within REFRESH_REUSE_GRACE_SECONDS (concurrent tabs)
+   * returns the session's current refresh token with a fresh access token; after that it
+   * is treated as theft and the whole session is revoked (`REFRESH_TOKEN_REUSED`).
+   * Other failures: `REFRESH_TOKEN_INVALID`, `SESSION_REVOKED` (all `UNAUTHENTICATED`).
+   * Send it without an Authorization header: a present but expired access token makes
+   * the whole request a 401.
+   */
+  refreshToken: AuthPayload;
+  /** Ends one of the caller's own sessions. Another user's session id is `NOT_FOUND`. */
+  revokeSession: Scalars['Boolean']['output'];
   /**
    * Creates an account with the role USER and starts a session.
    * `BAD_USER_INPUT` (with `extensions.field`) for an invalid or already registered
@@ -55,9 +85,35 @@ export type Mutation = {
 };
 
 
+export type MutationChangePasswordArgs = {
+  currentPassword: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
+};
+
+
+export type MutationDeleteAccountArgs = {
+  password: Scalars['String']['input'];
+};
+
+
 export type MutationLoginArgs = {
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
+};
+
+
+export type MutationLogoutArgs = {
+  allSessions?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type MutationRefreshTokenArgs = {
+  refreshToken: Scalars['String']['input'];
+};
+
+
+export type MutationRevokeSessionArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -71,6 +127,8 @@ export type Query = {
   __typename?: 'Query';
   /** The caller, or `null` when the request carries no access token. */
   me?: Maybe<User>;
+  /** The caller's live sessions (neither revoked nor idle-expired), most recently used first. Requires an access token. */
+  mySessions: Array<Session>;
 };
 
 /**
@@ -84,6 +142,24 @@ export type Role =
   | 'USER'
   /** May read. */
   | 'VIEWER';
+
+/**
+ * A signed-in device or browser. Its `id` is the `sid` claim of the access tokens
+ * issued for it.
+ */
+export type Session = {
+  __typename?: 'Session';
+  /** When the session started (signUp or login). */
+  createdAt: Scalars['DateTime']['output'];
+  /** Whether the request's own access token belongs to this session. */
+  current: Scalars['Boolean']['output'];
+  /** The session id (the access token's `sid`). */
+  id: Scalars['ID']['output'];
+  /** When a token of this session was last issued (start, refresh or password change). */
+  lastUsedAt: Scalars['DateTime']['output'];
+  /** The User-Agent header of the request that started it, cut to 512 characters. */
+  userAgent?: Maybe<Scalars['String']['output']>;
+};
 
 /** A person with an account. */
 export type User = {
@@ -184,6 +260,7 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
+  Session: ResolverTypeWrapper<SessionView>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   User: ResolverTypeWrapper<UserRecord>;
 };
@@ -197,6 +274,7 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   Mutation: Record<PropertyKey, never>;
   Query: Record<PropertyKey, never>;
+  Session: SessionView;
   String: Scalars['String']['output'];
   User: UserRecord;
 };
@@ -214,12 +292,26 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  changePassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
+  deleteAccount?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'password'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'email' | 'password'>>;
+  logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'allSessions'>>;
+  refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshToken'>>;
+  revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'email' | 'password'>>;
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  mySessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
+};
+
+export type SessionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Session'] = ResolversParentTypes['Session']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  current?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
@@ -235,6 +327,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Session?: SessionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 };
 

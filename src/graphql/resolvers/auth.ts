@@ -1,7 +1,17 @@
-import { login } from '../../auth/login.js';
-import { signUp } from '../../auth/sign-up.js';
 import type { AuthPayloadRecord } from '../../auth/auth-payload.js';
-import type { MutationResolvers } from '../__generated__/resolvers-types.js';
+import { login } from '../../auth/login.js';
+import { refreshTokens } from '../../auth/refresh.js';
+import {
+  changePassword,
+  deleteAccount,
+  listSessions,
+  logout,
+  revokeSession,
+} from '../../auth/session-management.js';
+import { signUp } from '../../auth/sign-up.js';
+import type { Viewer } from '../../auth/viewer.js';
+import { AuthenticationError } from '../../errors.js';
+import type { MutationResolvers, QueryResolvers } from '../__generated__/resolvers-types.js';
 import type { GraphQLContext } from '../context.js';
 
 /** The request has proved this user's credentials: its own fields become visible. */
@@ -10,9 +20,29 @@ function provedBy(ctx: GraphQLContext, payload: AuthPayloadRecord): AuthPayloadR
   return payload;
 }
 
-export const authMutations: Pick<MutationResolvers, 'signUp' | 'login'> = {
+/** The shield has already required a viewer; this keeps the type honest. */
+function viewerOf(ctx: GraphQLContext): Viewer {
+  if (ctx.viewer === null) throw new AuthenticationError('TOKEN_MISSING', 'This requires an access token.');
+  return ctx.viewer;
+}
+
+export const authQueries: Pick<QueryResolvers, 'mySessions'> = {
+  mySessions: (_parent, _args, ctx) => listSessions(ctx.services, viewerOf(ctx)),
+};
+
+export const authMutations: Pick<
+  MutationResolvers,
+  'signUp' | 'login' | 'refreshToken' | 'logout' | 'revokeSession' | 'changePassword' | 'deleteAccount'
+> = {
   signUp: async (_parent, args, ctx) =>
     provedBy(ctx, await signUp(ctx.services, { ...args, userAgent: ctx.userAgent })),
   login: async (_parent, args, ctx) =>
     provedBy(ctx, await login(ctx.services, { ...args, userAgent: ctx.userAgent })),
+  refreshToken: async (_parent, args, ctx) =>
+    provedBy(ctx, await refreshTokens(ctx.services, args.refreshToken)),
+  logout: (_parent, args, ctx) => logout(ctx.services, viewerOf(ctx), args.allSessions ?? false),
+  revokeSession: (_parent, args, ctx) => revokeSession(ctx.services, viewerOf(ctx), args.id),
+  changePassword: async (_parent, args, ctx) =>
+    provedBy(ctx, await changePassword(ctx.services, viewerOf(ctx), args.currentPassword, args.newPassword)),
+  deleteAccount: (_parent, args, ctx) => deleteAccount(ctx.services, viewerOf(ctx), args.password),
 };

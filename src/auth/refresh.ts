@@ -1,0 +1,38 @@
+import { AuthenticationError } from '../errors.js';
+import { issueAuthPayload, type AuthPayloadRecord } from './auth-payload.js';
+import type { AuthDependencies } from './auth-dependencies.js';
+import { isWellFormedRefreshToken } from './refresh-token.js';
+
+/**
+ * Exchanges a refresh token for a new token pair (rotation), per the contract's
+ * "Sessions and refresh tokens": single use, a grace for concurrent tabs, and the whole
+ * session revoked when a spent token comes back after the grace.
+ */
+export async function refreshTokens(deps: AuthDependencies, presented: string): Promise<AuthPayloadRecord> {
+  if (!isWellFormedRefreshToken(presented)) throw invalidRefreshToken();
+  const result = await deps.sessions.rotate(presented);
+  switch (result.kind) {
+    case 'unknown':
+      throw invalidRefreshToken();
+    case 'ended':
+      throw new AuthenticationError('SESSION_REVOKED', 'The session has ended. Log in again.');
+    case 'reused':
+      throw new AuthenticationError(
+        'REFRESH_TOKEN_REUSED',
+        'This refresh token was already used; the session has been ended to protect the account. Log in again.',
+      );
+    case 'rotated':
+    case 'grace': {
+      const user = await deps.users.findById(result.userId);
+      if (user === null) throw new AuthenticationError('SESSION_REVOKED', 'The session has ended. Log in again.');
+      return issueAuthPayload(deps.accessTokens, user, {
+        sessionId: result.sessionId,
+        refreshToken: result.refreshToken,
+      });
+    }
+  }
+}
+
+function invalidRefreshToken(): AuthenticationError {
+  return new AuthenticationError('REFRESH_TOKEN_INVALID', 'The refresh token is invalid.');
+}

@@ -1,0 +1,72 @@
+import { AuthenticationError, NotFoundError } from '../errors.js';
+import { checkNewPassword } from '../users/user-input.js';
+import { issueAuthPayload, type AuthPayloadRecord } from './auth-payload.js';
+import type { AuthDependencies } from './auth-dependencies.js';
+import type { SessionSummary } from './session-store.js';
+import type { Viewer } from './viewer.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ends the caller's session, or all of the caller's sessions. */
+export async function logout(deps: AuthDependencies, viewer: Viewer, allSessions: boolean): Promise<true> {
+  if (allSessions) await deps.sessions.revokeAllOfUser(viewer.userId, 'logout');
+  else await deps.sessions.revoke(viewer.sessionId, 'logout');
+  return true;
+}
+
+/** Ends one of the caller's own sessions; any other id, even a real one, is NOT_FOUND. */
+export async function revokeSession(deps: AuthDependencies, viewer: Viewer, sessionId: string): Promise<true> {
+  if (!UUID.test(sessionId) || !(await deps.sessions.belongsTo(sessionId, viewer.userId))) {
+    throw new NotFoundError('No such session.');
+  }
+  await deps.sessions.revoke(sessionId, 'revoked');
+  return true;
+}
+
+export interface SessionView extends SessionSummary {
+  current: boolean;
+}
+
+/** The caller's live sessions, most recently used first. */
+export async function listSessions(deps: AuthDependencies, viewer: Viewer): Promise<SessionView[]> {
+  const sessions = await deps.sessions.listLive(viewer.userId);
+  return sessions.map((session) => ({ ...session, current: session.id === viewer.sessionId }));
+}
+
+/**
+ * Changes the caller's password after checking the current one; ends every other
+ * session and gives this one a fresh token pair.
+ */
+export async function changePassword(
+  deps: AuthDependencies,
+  viewer: Viewer,
+  currentPassword: string,
+  newPassword: string,
+): Promise<AuthPayloadRecord> {
+  await checkCurrentPassword(deps, viewer, currentPassword);
+  checkNewPassword(newPassword, 'newPassword');
+  await deps.users.updatePasswordHash(viewer.userId, await deps.passwords.hash(newPassword));
+  await deps.sessions.revokeAllOfUser(viewer.userId, 'password_changed', viewer.sessionId);
+  const refreshToken = await deps.sessions.reissue(viewer.sessionId);
+  const user = await deps.users.findById(viewer.userId);
+  if (user === null) throw new AuthenticationError('SESSION_REVOKED', 'The session has ended. Log in again.');
+  return issueAuthPayload(deps.accessTokens, user, { sessionId: viewer.sessionId, refreshToken });
+}
+
+/** Deletes the caller's account after checking the password: every session ends with it. */
+export async function deleteAccount(deps: AuthDependencies, viewer: Viewer, password: string): Promise<true> {
+  await checkCurrentPassword(deps, viewer, password);
+  await deps.sessions.revokeAllOfUser(viewer.userId, 'account_deleted');
+  await deps.users.delete(viewer.userId);
+  deps.sessionCache.invalidateUser(viewer.userId);
+  return true;
+}
+
+async function checkCurrentPassword(deps: AuthDependencies, viewer: Viewer, password: string): Promise<void> {
+  const passwordHash = await deps.users.findPasswordHash(viewer.userId);
+  const valid =
+    passwordHash === null
+      ? await deps.passwords.verifyDummy(password)
+      : await deps.passwords.verify(passwordHash, password);
+  if (!valid) throw new AuthenticationError('INVALID_CREDENTIALS', 'The password is incorrect.');
+}
