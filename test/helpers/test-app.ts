@@ -145,3 +145,20 @@ export async function signUpUser(app: TestApp, email = uniqueEmail(), password =
   }
   return { email, password, ...response.body.data.signUp };
 }
+
+export const REFRESH = /* GraphQL */ `
+  mutation Refresh($refreshToken: String!) {
+    refreshToken(refreshToken: $refreshToken) {
+      accessToken
+      refreshToken
+      tokenType
+      expiresIn
+      user { id email role }
+    }
+  }
+`;
+
+/** The first error's extensions, or 'OK' when there is none. */
+export function outcome(response: GraphQLResponse): Record<string, unknown> | 'OK' {
+  return response.body.errors?.[0]?.extensions ?? 'OK';
+}
