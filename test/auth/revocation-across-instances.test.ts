@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ME, outcome, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+
+// Two servers on one database need a real PostgreSQL (the embedded one is one process's).
+const databaseUrl = process.env.DATABASE_URL;
+const describeWithPostgres = databaseUrl === undefined ? describe.skip : describe;
+if (databaseUrl === undefined) {
+  console.warn('Skipped "revocation across instances": it needs DATABASE_URL (a real PostgreSQL).');
+}
+
+describeWithPostgres('revocation across two instances on one PostgreSQL', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    a = await startTestApp();
+    b = await startTestApp({ JWT_SECRET: a.jwtSecret });
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+  });
+
+  it('a logout on A rejects the token on B within 1 s, though B had it cached', async () => {
+    const user = await signUpUser(a);
+    expect(outcome(await b.graphql(ME, {}, { token: user.accessToken }))).toBe('OK');
+    await a.graphql('mutation { logout }', {}, { token: user.accessToken });
+    const started = Date.now();
+    let rejectedAfter: number | undefined;
+    while (Date.now() - started < 1_500) {
+      const response = await b.graphql(ME, {}, { token: user.accessToken });
+      if (response.status === 401) {
+        rejectedAfter = Date.now() - started;
+        expect(outcome(response)).toEqual({ code: 'UNAUTHENTICATED', reason: 'SESSION_REVOKED' });
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(rejectedAfter).toBeDefined();
+    expect(rejectedAfter!).toBeLessThan(1_000);
+  });
+});
