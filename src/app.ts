@@ -103,6 +103,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       handler: fastifyApolloHandler(apollo, { context: (request) => createContext(request.headers) }),
     });
     registerProbes(fastify, database);
+    fastify.get('/.well-known/jwks.json', async (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=300').send(signingKey.jwks),
+    );
     fastify.addHook('onResponse', async (request, reply) => {
       log.info(
         {

@@ -71,16 +71,18 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
       };
       const token = jwt.sign(payload, key.signingKey, {
         algorithm: key.algorithm,
-        header: { alg: key.algorithm, typ: TOKEN_TYPE },
+        header: { alg: key.algorithm, typ: TOKEN_TYPE, ...(key.kid !== undefined && { kid: key.kid }) },
       });
       return { token, expiresIn: ttlSeconds };
     },
 
     verify(token) {
       if (token.length > MAX_TOKEN_LENGTH) throw invalid();
+      const verificationKey = pickVerificationKey(key, token);
+      if (verificationKey === undefined) throw invalid();
       let decoded: jwt.Jwt;
       try {
-        decoded = jwt.verify(token, key.verificationKey, {
+        decoded = jwt.verify(token, verificationKey, {
           algorithms: [key.algorithm],
           issuer,
           audience,
@@ -104,6 +106,27 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
       return payload;
     },
   };
+}
+
+/**
+ * The key named by the token's `kid` among ours (RFC 8725 §3.10: the header only selects,
+ * never supplies, a key: `jku`, `x5u` and embedded `jwk` are never followed). HS256 has one.
+ */
+function pickVerificationKey(key: SigningKey, token: string) {
+  if (key.algorithm === 'HS256') return key.verificationKeys.get('');
+  const header = decodeHeader(token);
+  const kid = header?.kid;
+  return typeof kid === 'string' ? key.verificationKeys.get(kid) : undefined;
+}
+
+function decodeHeader(token: string): Record<string, unknown> | undefined {
+  const encoded = token.slice(0, token.indexOf('.'));
+  try {
+    const header: unknown = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+    return typeof header === 'object' && header !== null ? (header as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isAccessTokenClaims(payload: unknown): payload is AccessTokenClaims {

@@ -27,6 +27,8 @@ export interface TestApp {
   readonly url: string;
   readonly dataDir: string;
   readonly jwtSecret: string;
+  /** GET /.well-known/jwks.json */
+  jwks(): Promise<{ keys: Array<Record<string, string>> }>;
   graphql<TData = Record<string, any>>(
     query: string,
     variables?: Record<string, unknown>,
@@ -41,9 +43,11 @@ export interface TestApp {
  * migrated template) or, when DATABASE_URL is set, the real PostgreSQL server.
  */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-test-'));
+  // A given DATA_DIR is reused as it is (a restart); otherwise a fresh copy of the template.
+  const reuse = env.DATA_DIR !== undefined;
+  const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'gatehouse-test-')));
   const template = process.env.GATEHOUSE_TEST_TEMPLATE_DIR;
-  if (template !== undefined) {
+  if (template !== undefined && !reuse) {
     await cp(join(template, 'pgdata'), join(dataDir, 'pgdata'), { recursive: true });
   }
   const jwtSecret = randomBytes(32).toString('base64url');
@@ -52,7 +56,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     HOST: '127.0.0.1',
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
-    JWT_SECRET: jwtSecret,
+    ...((env.JWT_ALGORITHM ?? 'HS256') === 'HS256' && { JWT_SECRET: jwtSecret }),
     LOG_LEVEL: 'silent',
     ...(process.env.DATABASE_URL !== undefined && { DATABASE_URL: process.env.DATABASE_URL }),
     ...env,
@@ -61,13 +65,14 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   try {
     app = await createApp(config);
   } catch (error) {
-    await rm(dataDir, { recursive: true, force: true });
+    if (!reuse) await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
   return {
     url: app.url,
     dataDir,
     jwtSecret: config.jwt.secret ?? '',
+    jwks: async () => (await (await fetch(`${app.url}/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, string>> },
     graphql: (query, variables, options) => postGraphQL(app.url, query, variables, options),
     stop: async ({ keepDataDir = false } = {}) => {
       await app.stop();

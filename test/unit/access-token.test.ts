@@ -8,7 +8,9 @@ const secret = randomBytes(32);
 const key: SigningKey = {
   algorithm: 'HS256',
   signingKey: createSecretKey(secret),
-  verificationKey: createSecretKey(secret),
+  kid: undefined,
+  verificationKeys: new Map([['', createSecretKey(secret)]]),
+  jwks: { keys: [] },
   source: 'environment',
 };
 const T0 = 1_800_000_000;
