@@ -77,7 +77,7 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
     },
 
     verify(token) {
-      if (token.length > MAX_TOKEN_LENGTH) throw invalid();
+      if (token.length > MAX_TOKEN_LENGTH || !isCanonicalCompactJws(token)) throw invalid();
       const verificationKey = pickVerificationKey(key, token);
       if (verificationKey === undefined) throw invalid();
       let decoded: jwt.Jwt;
@@ -106,6 +106,23 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
       return payload;
     },
   };
+}
+
+/**
+ * Three base64url segments, each in its one canonical spelling. Decoders ignore the
+ * unused low bits of a segment's last character, so without this check one signed token
+ * has several accepted spellings (a token presented twice would not look the same).
+ */
+function isCanonicalCompactJws(token: string): boolean {
+  const segments = token.split('.');
+  return (
+    segments.length === 3 &&
+    segments.every(
+      (segment) =>
+        /^[A-Za-z0-9_-]*$/.test(segment) &&
+        Buffer.from(segment, 'base64url').toString('base64url') === segment,
+    )
+  );
 }
 
 /**
