@@ -57,7 +57,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   const log = fastify.log;
 
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onError: (error) => log.warn({ error: error.message }, 'database connection problem'),
+  });
   let apollo: ApolloServer<GraphQLContext> | undefined;
   try {
     await database.migrate();
@@ -70,7 +74,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const sessions = createSessionStore(database.db, {
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
       refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
-      onRevoked: ({ sessionIds }) => sessionCache.invalidateSessions(sessionIds),
+      onRevoked: ({ sessionIds }) => {
+        database.changes.publish({ kind: 'sessions-revoked', sessionIds }).catch((error: Error) => {
+          // Other instances still see it within the cache TTL.
+          log.warn({ error: error.message }, 'could not notify other instances of a revocation');
+        });
+      },
+    });
+    database.changes.subscribe((change) => {
+      if (change.kind === 'sessions-revoked') sessionCache.invalidateSessions(change.sessionIds);
+      else if (change.kind === 'user-changed') sessionCache.invalidateUser(change.userId);
+      else sessionCache.clear();
     });
     const services: Services = {
       users: createUserRepository(database.db),

@@ -12,6 +12,11 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
 import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import {
+  createLocalChangeFeed,
+  createPostgresChangeFeed,
+  type ChangeFeed,
+} from './change-feed.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import * as schema from './schema.js';
 
@@ -21,6 +26,8 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface Database {
   readonly db: Db;
   readonly kind: 'embedded' | 'postgres';
+  /** Changes every process on this database hears about (session revocations, role changes). */
+  readonly changes: ChangeFeed;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /** Applies pending migrations under an advisory lock, so concurrent starts apply each once. */
@@ -32,6 +39,8 @@ export interface DatabaseOptions {
   /** postgres:// URL of a real server; undefined = embedded PGlite under dataDir. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /** Connection problems that the database layer recovers from by itself, for the log. */
+  onError?: (error: Error) => void;
 }
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -42,7 +51,7 @@ const MIGRATION_LOCK_KEY = 4_711_202_611n;
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.databaseUrl === undefined
     ? openEmbedded(options.dataDir)
-    : openPostgres(options.databaseUrl);
+    : openPostgres(options.databaseUrl, options.onError ?? (() => {}));
 }
 
 async function openEmbedded(dataDir: string): Promise<Database> {
@@ -61,6 +70,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   return {
     db: db as unknown as Db,
     kind: 'embedded',
+    changes: createLocalChangeFeed(),
     ping: async () => {
       await client.query('select 1');
     },
@@ -103,14 +113,16 @@ async function initializeDataDir(pgdata: string): Promise<void> {
   if (code !== 0) throw new Error(`Initialising the embedded database in ${pgdata} failed (exit ${code}).`);
 }
 
-async function openPostgres(databaseUrl: string): Promise<Database> {
+async function openPostgres(databaseUrl: string, onError: (error: Error) => void): Promise<Database> {
   const pool = new pg.Pool({ connectionString: databaseUrl });
   // An idle client's connection error (server restart) must not crash the process.
-  pool.on('error', () => {});
+  pool.on('error', onError);
   const db = drizzlePostgres({ client: pool, schema });
+  const changes = createPostgresChangeFeed(databaseUrl, pool, onError);
   return {
     db: db as unknown as Db,
     kind: 'postgres',
+    changes,
     ping: async () => {
       await pool.query('select 1');
     },
@@ -127,7 +139,10 @@ async function openPostgres(databaseUrl: string): Promise<Database> {
         await connection.end();
       }
     },
-    close: () => pool.end(),
+    close: async () => {
+      await changes.close();
+      await pool.end();
+    },
   };
 }
 

@@ -55,6 +55,27 @@ describe('access tokens', () => {
     expect(() => tokensAt(T0 + 905).verify(token)).toThrow(expect.objectContaining({ code: 'TOKEN_EXPIRED' }));
   });
 
+  it('expires a token it has already verified once (the verified-token cache checks the clock)', () => {
+    let clock = T0;
+    const tokens = createAccessTokens({ key, issuer: 'gatehouse', audience: 'gatehouse', ttlSeconds: 900, now: () => clock });
+    const { token } = tokens.sign(subject);
+    expect(tokens.verify(token).sub).toBe('u-1');
+    clock = T0 + 904;
+    expect(tokens.verify(token).sub).toBe('u-1');
+    clock = T0 + 905;
+    expect(() => tokens.verify(token)).toThrow(expect.objectContaining({ code: 'TOKEN_EXPIRED' }));
+  });
+
+  it('does not let a cached token vouch for another spelling of it', () => {
+    const tokens = tokensAt(T0);
+    const { token } = tokens.sign(subject);
+    tokens.verify(token);
+    const [head, body, signature] = token.split('.');
+    expect(() => tokens.verify(`${head}.${body}.${signature!.slice(0, -1)}`)).toThrow(
+      expect.objectContaining({ code: 'TOKEN_INVALID' }),
+    );
+  });
+
   it('rejects a token longer than 8 KiB without parsing it', () => {
     expect(() => tokensAt(T0).verify('a'.repeat(8 * 1024 + 1))).toThrow(
       expect.objectContaining({ code: 'TOKEN_INVALID' }),
