@@ -20,22 +20,26 @@ describeWithPostgres('revocation across two instances on one PostgreSQL', () => 
     await b?.stop();
   });
 
-  it('a logout on A rejects the token on B within 1 s, though B had it cached', async () => {
-    const user = await signUpUser(a);
-    expect(outcome(await b.graphql(ME, {}, { token: user.accessToken }))).toBe('OK');
-    await a.graphql('mutation { logout }', {}, { token: user.accessToken });
-    const started = Date.now();
-    let rejectedAfter: number | undefined;
-    while (Date.now() - started < 1_500) {
-      const response = await b.graphql(ME, {}, { token: user.accessToken });
-      if (response.status === 401) {
-        rejectedAfter = Date.now() - started;
-        expect(outcome(response)).toEqual({ code: 'UNAUTHENTICATED', reason: 'SESSION_REVOKED' });
-        break;
+  it('a logout on A rejects the token on B within 1 s, though B had it cached (25 trials)', async () => {
+    const delays: number[] = [];
+    for (let trial = 0; trial < 25; trial++) {
+      const user = await signUpUser(a);
+      expect(outcome(await b.graphql(ME, {}, { token: user.accessToken }))).toBe('OK');
+      await a.graphql('mutation { logout }', {}, { token: user.accessToken });
+      const started = Date.now();
+      for (;;) {
+        const response = await b.graphql(ME, {}, { token: user.accessToken });
+        if (response.status === 401) {
+          expect(outcome(response)).toEqual({ code: 'UNAUTHENTICATED', reason: 'SESSION_REVOKED' });
+          delays.push(Date.now() - started);
+          break;
+        }
+        expect(Date.now() - started).toBeLessThan(1_000);
+        await new Promise((resolve) => setTimeout(resolve, 5));
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    expect(rejectedAfter).toBeDefined();
-    expect(rejectedAfter!).toBeLessThan(1_000);
+    delays.sort((x, y) => x - y);
+    console.info(`revocation seen by the other instance after: median ${delays[12]} ms, max ${delays[24]} ms`);
+    expect(delays[24]).toBeLessThan(1_000);
   });
 });
