@@ -17,4 +17,6 @@ export default {
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 60_000,
+  // Jest's default (cores - 1) is one worker on a 2-core machine; the suite is mostly I/O.
+  maxWorkers: 2,
 };
