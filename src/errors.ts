@@ -4,13 +4,7 @@
  * can `switch (err.code)` and never parse a message.
  */
 export type AppErrorCode =
-  | 'TOKEN_MISSING'
-  | 'TOKEN_INVALID'
-  | 'TOKEN_EXPIRED'
-  | 'SESSION_REVOKED'
-  | 'REFRESH_TOKEN_INVALID'
-  | 'REFRESH_TOKEN_REUSED'
-  | 'INVALID_CREDENTIALS'
+  | AuthenticationErrorCode
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'INVALID_INPUT'
@@ -29,19 +23,19 @@ export class AppError extends Error {
   }
 }
 
-/** A bearer token that is absent where one is required, or present and unusable. */
+/** Who the caller is could not be established: the contract's UNAUTHENTICATED reasons. */
+export type AuthenticationErrorCode =
+  | 'TOKEN_MISSING'
+  | 'TOKEN_INVALID'
+  | 'TOKEN_EXPIRED'
+  | 'SESSION_REVOKED'
+  | 'REFRESH_TOKEN_INVALID'
+  | 'REFRESH_TOKEN_REUSED'
+  | 'INVALID_CREDENTIALS';
+
+/** A token or credential that is absent where one is required, or present and unusable. */
 export class AuthenticationError extends AppError {
-  constructor(
-    code:
-      | 'TOKEN_MISSING'
-      | 'TOKEN_INVALID'
-      | 'TOKEN_EXPIRED'
-      | 'SESSION_REVOKED'
-      | 'REFRESH_TOKEN_INVALID'
-      | 'REFRESH_TOKEN_REUSED'
-      | 'INVALID_CREDENTIALS',
-    message: string,
-  ) {
+  constructor(code: AuthenticationErrorCode, message: string) {
     super(code, message);
     this.name = 'AuthenticationError';
   }

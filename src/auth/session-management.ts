@@ -1,3 +1,4 @@
+import { isUuid } from '../ids.js';
 import { AuthenticationError, NotFoundError } from '../errors.js';
 import { checkNewPassword } from '../users/user-input.js';
 import { issueAuthPayload, type AuthPayloadRecord } from './auth-payload.js';
@@ -5,7 +6,6 @@ import type { AuthDependencies } from './auth-dependencies.js';
 import type { SessionSummary } from './session-store.js';
 import type { Viewer } from './viewer.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Ends the caller's session, or all of the caller's sessions. */
 export async function logout(deps: AuthDependencies, viewer: Viewer, allSessions: boolean): Promise<true> {
@@ -16,7 +16,7 @@ export async function logout(deps: AuthDependencies, viewer: Viewer, allSessions
 
 /** Ends one of the caller's own sessions; any other id, even a real one, is NOT_FOUND. */
 export async function revokeSession(deps: AuthDependencies, viewer: Viewer, sessionId: string): Promise<true> {
-  if (!UUID.test(sessionId) || !(await deps.sessions.belongsTo(sessionId, viewer.userId))) {
+  if (!isUuid(sessionId) || !(await deps.sessions.belongsTo(sessionId, viewer.userId))) {
     throw new NotFoundError('No such session.');
   }
   await deps.sessions.revoke(sessionId, 'revoked');

@@ -1,10 +1,10 @@
+import { isUuid } from '../ids.js';
 import { AuthenticationError } from '../errors.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import { scopesForRole, type Role, type Scope } from '../users/roles.js';
 import { parseBearerToken } from './authorization-header.js';
 import type { SessionCache } from './session-cache.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The authenticated caller of one request. */
 export interface Viewer {
@@ -32,7 +32,7 @@ export async function resolveViewer(
   if (token === null) return null;
   const claims = deps.accessTokens.verify(token);
   // Ids are UUIDs; anything else cannot name a session (and must not reach SQL as one).
-  if (!UUID.test(claims.sid) || !UUID.test(claims.sub)) {
+  if (!isUuid(claims.sid) || !isUuid(claims.sub)) {
     throw new AuthenticationError('TOKEN_INVALID', 'The access token is invalid.');
   }
   const session = await deps.sessionCache.get(claims.sid);

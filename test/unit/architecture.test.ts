@@ -11,6 +11,7 @@ const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 const LAYERS: Record<string, number> = {
   'config.ts': 0,
   'errors.ts': 0,
+  'ids.ts': 0,
   db: 1,
   tokens: 1,
   users: 2,
