@@ -20,6 +20,8 @@ const config: CodegenConfig = {
           User: '../../users/user-record.js#UserRecord',
           AuthPayload: '../../auth/auth-payload.js#AuthPayloadRecord',
           Session: '../../auth/session-management.js#SessionView',
+          UserConnection: '../../users/user-admin.js#UserPage',
+          UserEdge: '../../users/user-admin.js#UserEdgeRecord',
         },
       },
     },

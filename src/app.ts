@@ -14,7 +14,9 @@ import { createContextFunction } from './graphql/create-context.js';
 import { createFormatError } from './graphql/error-mapping.js';
 import { buildSchema } from './graphql/schema.js';
 import { createAccessTokens } from './tokens/access-token.js';
-import { loadSigningKey } from './tokens/signing-key.js';
+import { deriveSecret, loadSigningKey } from './tokens/signing-key.js';
+import { createCursorCodec } from './pagination/connection.js';
+import { bootstrapAdmin } from './auth/bootstrap-admin.js';
 import { createUserRepository } from './users/user-repository.js';
 
 export interface App {
@@ -90,6 +92,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       users: createUserRepository(database.db),
       sessions,
       sessionCache,
+      cursors: createCursorCodec(deriveSecret(signingKey, 'pagination cursors')),
+      onUserChanged: (userId) => {
+        database.changes.publish({ kind: 'user-changed', userId }).catch((error: Error) => {
+          log.warn({ error: error.message }, 'could not notify other instances of a role change');
+        });
+      },
       passwords: await createPasswordHasher(),
       accessTokens: createAccessTokens({
         key: signingKey,
@@ -98,6 +106,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         ttlSeconds: config.jwt.accessTokenTtlSeconds,
       }),
     };
+
+    if (config.admin !== undefined) {
+      const outcome = await bootstrapAdmin(services, config.admin);
+      log.info({ outcome }, 'ADMIN_EMAIL account checked');
+    }
 
     apollo = new ApolloServer<GraphQLContext>({
       schema: buildSchema(),

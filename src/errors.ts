@@ -8,7 +8,8 @@ export type AppErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'INVALID_INPUT'
-  | 'EMAIL_TAKEN';
+  | 'EMAIL_TAKEN'
+  | 'LAST_ADMIN';
 
 export class AppError extends Error {
   readonly code: AppErrorCode;
@@ -43,7 +44,7 @@ export class AuthenticationError extends AppError {
 
 /** Bad client input; `field` names the argument. */
 export class InputError extends AppError {
-  constructor(code: 'INVALID_INPUT' | 'EMAIL_TAKEN', field: string, message: string) {
+  constructor(code: 'INVALID_INPUT' | 'EMAIL_TAKEN' | 'LAST_ADMIN', field: string, message: string) {
     super(code, message, { field });
     this.name = 'InputError';
   }

@@ -1,5 +1,6 @@
 import type { AuthDependencies } from '../auth/auth-dependencies.js';
 import type { Viewer } from '../auth/viewer.js';
+import type { UserAdminDependencies } from '../users/user-admin.js';
 
 /** The per-request context every resolver and rule receives. */
 export interface GraphQLContext {
@@ -16,4 +17,4 @@ export interface GraphQLContext {
 }
 
 /** The domain services, built once per server. */
-export type Services = AuthDependencies;
+export type Services = AuthDependencies & UserAdminDependencies;

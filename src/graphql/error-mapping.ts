@@ -15,6 +15,7 @@ export const ERROR_EXTENSIONS: Record<AppErrorCode, { code: string; reason?: str
   NOT_FOUND: { code: 'NOT_FOUND' },
   INVALID_INPUT: { code: 'BAD_USER_INPUT' },
   EMAIL_TAKEN: { code: 'BAD_USER_INPUT', reason: 'EMAIL_TAKEN' },
+  LAST_ADMIN: { code: 'BAD_USER_INPUT', reason: 'LAST_ADMIN' },
 };
 
 /** The `extensions` a client sees for a domain error. */

@@ -1,7 +1,7 @@
-import { allow, deny, shield } from 'graphql-shield';
+import { allow, chain, deny, shield } from 'graphql-shield';
 import type { IRules } from 'graphql-shield';
 import { ForbiddenError } from '../errors.js';
-import { canSeeEmail, isAuthenticated } from './rules.js';
+import { canSeeEmail, isAdmin, isAuthenticated } from './rules.js';
 
 /**
  * Who may resolve each field. Every field of the schema is named here, type by type
@@ -11,6 +11,7 @@ export const ruleTree = {
   Query: {
     me: allow,
     mySessions: isAuthenticated,
+    users: chain(isAuthenticated, isAdmin),
   },
   Mutation: {
     signUp: allow,
@@ -20,6 +21,7 @@ export const ruleTree = {
     revokeSession: isAuthenticated,
     changePassword: isAuthenticated,
     deleteAccount: isAuthenticated,
+    setUserRole: chain(isAuthenticated, isAdmin),
   },
   User: {
     id: allow,
@@ -27,6 +29,19 @@ export const ruleTree = {
     name: allow,
     role: allow,
     createdAt: allow,
+  },
+  UserConnection: {
+    edges: allow,
+    pageInfo: allow,
+    totalCount: allow,
+  },
+  UserEdge: {
+    node: allow,
+    cursor: allow,
+  },
+  PageInfo: {
+    hasNextPage: allow,
+    endCursor: allow,
   },
   Session: {
     id: allow,

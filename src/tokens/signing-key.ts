@@ -4,6 +4,7 @@ import {
   createPublicKey,
   createSecretKey,
   generateKeyPairSync,
+  hkdfSync,
   randomBytes,
   type JsonWebKey,
   type KeyObject,
@@ -25,6 +26,19 @@ export interface SigningKey {
   readonly jwks: { readonly keys: readonly JsonWebKey[] };
   /** Where the key came from, for the start-up log; never the key itself. */
   readonly source: 'environment' | 'file' | 'generated' | 'data-dir';
+}
+
+/**
+ * A secret for another purpose (e.g. signing pagination cursors), derived from the
+ * signing key with HKDF (RFC 5869) so that no second secret needs configuring and the
+ * two uses never share a key.
+ */
+export function deriveSecret(key: SigningKey, purpose: string): Buffer {
+  const material =
+    key.signingKey.type === 'secret'
+      ? key.signingKey.export()
+      : key.signingKey.export({ format: 'der', type: 'pkcs8' });
+  return Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), `gatehouse ${purpose}`, 32));
 }
 
 /** A key that cannot be used as configured; the message names the variable. */

@@ -1,6 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, count, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { users } from '../db/schema.js';
+import type { Role } from './roles.js';
 import type { UserRecord } from './user-record.js';
 
 const publicColumns = {
@@ -53,6 +54,49 @@ export function createUserRepository(db: Db) {
     async delete(id: string): Promise<boolean> {
       const rows = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
       return rows.length > 0;
+    },
+
+    /** Users newest first, after the one with id `afterId` (keyset pagination). */
+    async listPage(afterId: string | null, limit: number): Promise<UserRecord[]> {
+      return db
+        .select(publicColumns)
+        .from(users)
+        .where(
+          afterId === null
+            ? undefined
+            : sql`(${users.createdAt}, ${users.id}) < (select u.created_at, u.id from users u where u.id = ${afterId})`,
+        )
+        .orderBy(desc(users.createdAt), desc(users.id))
+        .limit(limit);
+    },
+
+    async count(): Promise<number> {
+      const [row] = await db.select({ value: count() }).from(users);
+      return row?.value ?? 0;
+    },
+
+    /**
+     * Sets the role, refusing to demote the last admin. Admin rows are locked first, so
+     * two admins demoting each other at once cannot leave none.
+     */
+    async setRole(id: string, role: Role): Promise<UserRecord | 'not-found' | 'last-admin'> {
+      return db.transaction(async (tx) => {
+        const admins = await tx
+          .select({ id: users.id })
+          .from(users)
+          .where(eq(users.role, 'ADMIN'))
+          .orderBy(users.id)
+          .for('update');
+        const [target] = await tx.select({ role: users.role }).from(users).where(eq(users.id, id)).for('update');
+        if (target === undefined) return 'not-found';
+        if (target.role === 'ADMIN' && role !== 'ADMIN' && admins.length <= 1) return 'last-admin';
+        const [row] = await tx
+          .update(users)
+          .set({ role, updatedAt: new Date() })
+          .where(and(eq(users.id, id)))
+          .returning(publicColumns);
+        return row!;
+      });
     },
 
     /** Inserts the user, or returns null when the email is already registered. */

@@ -14,6 +14,7 @@ const LAYERS: Record<string, number> = {
   'ids.ts': 0,
   db: 1,
   tokens: 1,
+  pagination: 1,
   users: 2,
   auth: 3,
   graphql: 4,

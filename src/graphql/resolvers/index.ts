@@ -1,11 +1,11 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { authMutations, authQueries } from './auth.js';
 import { DateTime } from './scalars.js';
-import { userQueries } from './users.js';
+import { userMutations, userQueries } from './users.js';
 
 /** Every resolver, one module per area of schema/. */
 export const resolvers: Resolvers = {
   DateTime,
   Query: { ...userQueries, ...authQueries },
-  Mutation: { ...authMutations },
+  Mutation: { ...authMutations, ...userMutations },
 };

@@ -1,6 +1,12 @@
-import type { QueryResolvers } from '../__generated__/resolvers-types.js';
+import { listUsers, setUserRole } from '../../users/user-admin.js';
+import type { MutationResolvers, QueryResolvers } from '../__generated__/resolvers-types.js';
 
-export const userQueries: Pick<QueryResolvers, 'me'> = {
+export const userQueries: Pick<QueryResolvers, 'me' | 'users'> = {
   me: (_parent, _args, ctx) =>
     ctx.viewer === null ? null : ctx.services.users.findById(ctx.viewer.userId),
+  users: (_parent, args, ctx) => listUsers(ctx.services, args),
+};
+
+export const userMutations: Pick<MutationResolvers, 'setUserRole'> = {
+  setUserRole: (_parent, args, ctx) => setUserRole(ctx.services, args.userId, args.role),
 };
