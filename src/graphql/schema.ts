@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
-import { permissions } from './permissions.js';
+import { permissionMiddleware } from './permissions.js';
 import { resolvers } from './resolvers/index.js';
 
 const SCHEMA_DIR = fileURLToPath(new URL('../../schema', import.meta.url));
@@ -20,5 +20,5 @@ export function readTypeDefs(): string[] {
 /** The executable schema with resolvers and the permission layer applied. */
 export function buildSchema(): GraphQLSchema {
   const schema = makeExecutableSchema({ typeDefs: readTypeDefs(), resolvers });
-  return applyMiddleware(schema, permissions);
+  return applyMiddleware(schema, permissionMiddleware(schema));
 }

@@ -1,23 +1,31 @@
 import { describe, expect, it } from '@jest/globals';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { isObjectType } from 'graphql';
-import { ruleTree } from '../../src/graphql/permissions.js';
+import { fieldsWithoutRule, permissionMiddleware, ruleTree } from '../../src/graphql/permissions.js';
 import { readTypeDefs } from '../../src/graphql/schema.js';
 
 describe('the permission map', () => {
   const schema = makeExecutableSchema({ typeDefs: readTypeDefs() });
-  const objectTypes = Object.values(schema.getTypeMap()).filter(
-    (type) => isObjectType(type) && !type.name.startsWith('__'),
-  );
 
   it('names every field of every object type with an explicit rule', () => {
-    const tree = ruleTree as Record<string, Record<string, unknown>>;
-    const missing = objectTypes.flatMap((type) =>
-      Object.keys((type as { getFields(): object }).getFields())
-        .filter((field) => tree[type.name]?.[field] === undefined)
-        .map((field) => `${type.name}.${field}`),
+    expect(fieldsWithoutRule(schema)).toEqual([]);
+  });
+
+  it('fails, and the server refuses to start, when a field has no rule', () => {
+    const extended = makeExecutableSchema({
+      typeDefs: [...readTypeDefs(), 'extend type User { secret: String } extend type Query { backdoor: User }'],
+    });
+    expect(fieldsWithoutRule(extended)).toEqual(['Query.backdoor', 'User.secret']);
+    expect(() => permissionMiddleware(extended)).toThrow(
+      'No permission rule for Query.backdoor, User.secret: add them to src/graphql/permissions.ts.',
     );
-    expect(missing).toEqual([]);
+  });
+
+  it('leaves plain allow fields unwrapped and wraps every other rule', () => {
+    const middleware = permissionMiddleware(schema) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(middleware.Query ?? {}).sort()).toEqual(['mySessions', 'users']);
+    expect(Object.keys(middleware.User ?? {})).toEqual(['email']);
+    expect(middleware.AuthPayload).toBeUndefined();
   });
 
   it('names no field or type that the schema lacks', () => {
