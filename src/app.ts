@@ -18,6 +18,7 @@ import { deriveSecret, loadSigningKey } from './tokens/signing-key.js';
 import { createCursorCodec } from './pagination/connection.js';
 import { bootstrapAdmin } from './auth/bootstrap-admin.js';
 import { createUserRepository } from './users/user-repository.js';
+import { createPostRepository } from './posts/post-repository.js';
 
 export interface App {
   /** Base URL, e.g. http://127.0.0.1:4000; GraphQL is at `${url}/graphql`. */
@@ -34,6 +35,8 @@ export interface AppOptions {
    * 1000 (the contract's bound); 0 reads the database on every request (benchmarks).
    */
   sessionCacheTtlMs?: number;
+  /** Called with the SQL text of every query the server makes (tests count them). */
+  onQuery?: (sql: string) => void;
 }
 
 const BODY_LIMIT_BYTES = 100 * 1024; // 100 KiB, the contract's request body limit
@@ -63,6 +66,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     onError: (error) => log.warn({ error: error.message }, 'database connection problem'),
+    ...(options.onQuery && { onQuery: options.onQuery }),
   });
   let apollo: ApolloServer<GraphQLContext> | undefined;
   try {
@@ -93,6 +97,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       sessions,
       sessionCache,
       cursors: createCursorCodec(deriveSecret(signingKey, 'pagination cursors')),
+      posts: createPostRepository(database.db),
       onUserChanged: (userId) => {
         database.changes.publish({ kind: 'user-changed', userId }).catch((error: Error) => {
           log.warn({ error: error.message }, 'could not notify other instances of a role change');

@@ -41,6 +41,8 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Connection problems that the database layer recovers from by itself, for the log. */
   onError?: (error: Error) => void;
+  /** Called with every query's SQL text (never its parameters): tests count queries. */
+  onQuery?: (sql: string) => void;
 }
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -50,11 +52,14 @@ const MIGRATION_LOCK_KEY = 4_711_202_611n;
 /** Opens the configured database. The embedded one is locked against other processes. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.databaseUrl === undefined
-    ? openEmbedded(options.dataDir)
-    : openPostgres(options.databaseUrl, options.onError ?? (() => {}));
+    ? openEmbedded(options.dataDir, options.onQuery)
+    : openPostgres(options.databaseUrl, options.onError ?? (() => {}), options.onQuery);
 }
 
-async function openEmbedded(dataDir: string): Promise<Database> {
+const queryLogger = (onQuery: ((sql: string) => void) | undefined) =>
+  onQuery === undefined ? false : { logQuery: (query: string) => onQuery(query) };
+
+async function openEmbedded(dataDir: string, onQuery?: (sql: string) => void): Promise<Database> {
   const lock: DataDirLock = await lockDataDir(dataDir);
   const pgdata = join(dataDir, 'pgdata');
   let client: PGlite;
@@ -66,7 +71,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
     await lock.release();
     throw error;
   }
-  const db = drizzlePglite({ client, schema });
+  const db = drizzlePglite({ client, schema, logger: queryLogger(onQuery) });
   return {
     db: db as unknown as Db,
     kind: 'embedded',
@@ -113,11 +118,15 @@ async function initializeDataDir(pgdata: string): Promise<void> {
   if (code !== 0) throw new Error(`Initialising the embedded database in ${pgdata} failed (exit ${code}).`);
 }
 
-async function openPostgres(databaseUrl: string, onError: (error: Error) => void): Promise<Database> {
+async function openPostgres(
+  databaseUrl: string,
+  onError: (error: Error) => void,
+  onQuery?: (sql: string) => void,
+): Promise<Database> {
   const pool = new pg.Pool({ connectionString: databaseUrl });
   // An idle client's connection error (server restart) must not crash the process.
   pool.on('error', onError);
-  const db = drizzlePostgres({ client: pool, schema });
+  const db = drizzlePostgres({ client: pool, schema, logger: queryLogger(onQuery) });
   const changes = createPostgresChangeFeed(databaseUrl, pool, onError);
   return {
     db: db as unknown as Db,

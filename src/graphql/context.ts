@@ -1,6 +1,9 @@
 import type { AuthDependencies } from '../auth/auth-dependencies.js';
 import type { Viewer } from '../auth/viewer.js';
+import type DataLoader from 'dataloader';
+import type { PostDependencies } from '../posts/post-service.js';
 import type { UserAdminDependencies } from '../users/user-admin.js';
+import type { UserRecord } from '../users/user-record.js';
 
 /** The per-request context every resolver and rule receives. */
 export interface GraphQLContext {
@@ -14,7 +17,9 @@ export interface GraphQLContext {
    * fields (email) are visible in the AuthPayload although the request is anonymous.
    */
   readonly credentialsVerifiedFor: Set<string>;
+  /** Per-request batching: a page of 100 posts loads its authors in one query. */
+  readonly loaders: { readonly userById: DataLoader<string, UserRecord | null> };
 }
 
 /** The domain services, built once per server. */
-export type Services = AuthDependencies & UserAdminDependencies;
+export type Services = AuthDependencies & UserAdminDependencies & PostDependencies;

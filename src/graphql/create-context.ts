@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { HeaderMap } from '@apollo/server';
+import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import { resolveViewer } from '../auth/viewer.js';
 import { AuthenticationError } from '../errors.js';
@@ -29,6 +30,7 @@ export function createContextFunction(services: Services) {
       services,
       userAgent: userAgent === undefined ? null : userAgent.slice(0, MAX_USER_AGENT_LENGTH),
       credentialsVerifiedFor: new Set(),
+      loaders: { userById: new DataLoader((ids: readonly string[]) => services.users.findByIds(ids)) },
     };
   };
 }

@@ -3,7 +3,7 @@ import type { IMiddleware } from 'graphql-middleware';
 import { allow, chain, deny, shield } from 'graphql-shield';
 import type { IRules } from 'graphql-shield';
 import { ForbiddenError } from '../errors.js';
-import { canSeeEmail, isAdmin, isAuthenticated } from './rules.js';
+import { canSeeEmail, canWrite, isAdmin, isAuthenticated } from './rules.js';
 
 /**
  * Who may resolve each field. Every field of the schema is named here, type by type
@@ -14,6 +14,9 @@ export const ruleTree = {
     me: allow,
     mySessions: isAuthenticated,
     users: chain(isAuthenticated, isAdmin),
+    feed: allow,
+    post: allow, // the resolver answers null for a draft the caller may not see
+    myPosts: isAuthenticated,
   },
   Mutation: {
     signUp: allow,
@@ -24,6 +27,11 @@ export const ruleTree = {
     changePassword: isAuthenticated,
     deleteAccount: isAuthenticated,
     setUserRole: chain(isAuthenticated, isAdmin),
+    // Ownership (author or ADMIN) is decided by the service: NOT_FOUND vs FORBIDDEN needs the post.
+    createPost: chain(isAuthenticated, canWrite),
+    updatePost: chain(isAuthenticated, canWrite),
+    publishPost: chain(isAuthenticated, canWrite),
+    deletePost: chain(isAuthenticated, canWrite),
   },
   User: {
     id: allow,
@@ -31,6 +39,25 @@ export const ruleTree = {
     name: allow,
     role: allow,
     createdAt: allow,
+    posts: allow, // the resolver shows drafts to the author and admins only
+  },
+  Post: {
+    id: allow,
+    title: allow,
+    body: allow,
+    published: allow,
+    author: allow,
+    createdAt: allow,
+    updatedAt: allow,
+  },
+  PostConnection: {
+    edges: allow,
+    pageInfo: allow,
+    totalCount: allow,
+  },
+  PostEdge: {
+    node: allow,
+    cursor: allow,
   },
   UserConnection: {
     edges: allow,
@@ -82,7 +109,8 @@ export function fieldsWithoutRule(schema: GraphQLSchema): string[] {
       Object.keys(type.getFields())
         .filter((field) => tree[type.name]?.[field] === undefined)
         .map((field) => `${type.name}.${field}`),
-    );
+    )
+    .sort();
 }
 
 /**

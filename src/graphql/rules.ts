@@ -26,3 +26,9 @@ export const canSeeEmail = rule({ cache: 'no_cache' })(
     ctx.viewer?.role === 'ADMIN' ||
     new ForbiddenError('Only the user and admins may see this email address.'),
 );
+
+/** The caller's current role grants the `write` scope (USER, ADMIN). */
+export const canWrite = rule({ cache: 'no_cache' })(
+  (_parent, _args, ctx: GraphQLContext) =>
+    ctx.viewer?.scopes.has('write') === true || new ForbiddenError('This requires the "write" scope.'),
+);

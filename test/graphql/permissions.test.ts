@@ -23,7 +23,7 @@ describe('the permission map', () => {
 
   it('leaves plain allow fields unwrapped and wraps every other rule', () => {
     const middleware = permissionMiddleware(schema) as Record<string, Record<string, unknown>>;
-    expect(Object.keys(middleware.Query ?? {}).sort()).toEqual(['mySessions', 'users']);
+    expect(Object.keys(middleware.Query ?? {}).sort()).toEqual(['myPosts', 'mySessions', 'users']);
     expect(Object.keys(middleware.User ?? {})).toEqual(['email']);
     expect(middleware.AuthPayload).toBeUndefined();
   });

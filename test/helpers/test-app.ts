@@ -42,7 +42,10 @@ export interface TestApp {
  * Starts the real server on port 0 against a real embedded database (a copy of the
  * migrated template) or, when DATABASE_URL is set, the real PostgreSQL server.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { onQuery?: (sql: string) => void } = {},
+): Promise<TestApp> {
   // A given DATA_DIR is reused as it is (a restart); otherwise a fresh copy of the template.
   const reuse = env.DATA_DIR !== undefined;
   const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'gatehouse-test-')));
@@ -63,7 +66,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   });
   let app: App;
   try {
-    app = await createApp(config);
+    app = await createApp(config, options);
   } catch (error) {
     if (!reuse) await rm(dataDir, { recursive: true, force: true });
     throw error;

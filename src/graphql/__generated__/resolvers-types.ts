@@ -4,6 +4,8 @@ import type { UserRecord } from '../../users/user-record.js';
 import type { AuthPayloadRecord } from '../../auth/auth-payload.js';
 import type { SessionView } from '../../auth/session-management.js';
 import type { UserPage, UserEdgeRecord } from '../../users/user-admin.js';
+import type { PostRecord } from '../../posts/post-record.js';
+import type { PostPage, PostEdgeRecord } from '../../posts/post-service.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -49,11 +51,15 @@ export type Mutation = {
    * gets a fresh token pair.
    */
   changePassword: AuthPayload;
+  /** Creates a draft. Requires the `write` scope (USER or ADMIN). Empty or oversize text: `BAD_USER_INPUT`. */
+  createPost: Post;
   /**
    * Deletes the caller's account after checking the password: every session is revoked
    * and the user's data deleted.
    */
   deleteAccount: Scalars['Boolean']['output'];
+  /** Deletes a post. Same rules as `updatePost`. */
+  deletePost: Scalars['Boolean']['output'];
   /**
    * Starts a session. A wrong email or password is `UNAUTHENTICATED` with
    * `extensions.reason = INVALID_CREDENTIALS`; the two cases cannot be told apart.
@@ -64,6 +70,8 @@ export type Mutation = {
    * or with `allSessions: true` every session of the caller. Requires an access token.
    */
   logout: Scalars['Boolean']['output'];
+  /** Publishes a post (idempotent). Same rules as `updatePost`. */
+  publishPost: Post;
   /**
    * Exchanges a refresh token for a new token pair; the presented token is spent.
    * Presenting a spent token again within REFRESH_REUSE_GRACE_SECONDS (concurrent tabs)
@@ -89,6 +97,12 @@ export type Mutation = {
    * 100 characters.
    */
   signUp: AuthPayload;
+  /**
+   * Changes a post's title or body. The author or an ADMIN, with the `write` scope.
+   * `NOT_FOUND` when the post does not exist or is a draft the caller cannot see;
+   * `FORBIDDEN` when it is visible but not theirs.
+   */
+  updatePost: Post;
 };
 
 
@@ -98,8 +112,19 @@ export type MutationChangePasswordArgs = {
 };
 
 
+export type MutationCreatePostArgs = {
+  body: Scalars['String']['input'];
+  title: Scalars['String']['input'];
+};
+
+
 export type MutationDeleteAccountArgs = {
   password: Scalars['String']['input'];
+};
+
+
+export type MutationDeletePostArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -111,6 +136,11 @@ export type MutationLoginArgs = {
 
 export type MutationLogoutArgs = {
   allSessions?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type MutationPublishPostArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -136,6 +166,13 @@ export type MutationSignUpArgs = {
   password: Scalars['String']['input'];
 };
 
+
+export type MutationUpdatePostArgs = {
+  body?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** Where a page of a connection ends (Relay cursor connections). */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -145,17 +182,79 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** A post. Drafts are visible to their author and to admins only. */
+export type Post = {
+  __typename?: 'Post';
+  /** Who wrote it. */
+  author: User;
+  /** The text: 1 to 50,000 characters. */
+  body: Scalars['String']['output'];
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The post's id. */
+  id: Scalars['ID']['output'];
+  /** Whether it appears in `feed` and to everyone. */
+  published: Scalars['Boolean']['output'];
+  /** The title: 1 to 200 characters. */
+  title: Scalars['String']['output'];
+  /** When it was last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A page of posts. */
+export type PostConnection = {
+  __typename?: 'PostConnection';
+  /** The posts of this page, each with its cursor. */
+  edges: Array<PostEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** How many posts the whole list has. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A post in a page, with the cursor that points at it. */
+export type PostEdge = {
+  __typename?: 'PostEdge';
+  /** An opaque cursor: pass it as `after` to continue after this post. */
+  cursor: Scalars['String']['output'];
+  /** The post. */
+  node: Post;
+};
+
 export type Query = {
   __typename?: 'Query';
+  /** Published posts, newest publication first. Public. */
+  feed: PostConnection;
   /** The caller, or `null` when the request carries no access token. */
   me?: Maybe<User>;
+  /** The caller's posts, drafts included, newest first. Requires an access token. */
+  myPosts: PostConnection;
   /** The caller's live sessions (neither revoked nor idle-expired), most recently used first. Requires an access token. */
   mySessions: Array<Session>;
+  /** A published post, or a draft for its author and admins; otherwise null. */
+  post?: Maybe<Post>;
   /**
    * Every user, newest first. ADMIN only. `first` above 100 is treated as 100; a negative
    * `first` or an `after` this server did not issue is `BAD_USER_INPUT`.
    */
   users: UserConnection;
+};
+
+
+export type QueryFeedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryMyPostsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryPostArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -208,8 +307,17 @@ export type User = {
   id: Scalars['ID']['output'];
   /** The display name, if one was given. */
   name?: Maybe<Scalars['String']['output']>;
+  /** The user's posts, newest first: published ones, and drafts too for the user and admins. */
+  posts: PostConnection;
   /** The user's current role. */
   role: Role;
+};
+
+
+/** A person with an account. */
+export type UserPostsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A page of users. */
@@ -312,6 +420,9 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  Post: ResolverTypeWrapper<PostRecord>;
+  PostConnection: ResolverTypeWrapper<PostPage>;
+  PostEdge: ResolverTypeWrapper<PostEdgeRecord>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
   Session: ResolverTypeWrapper<SessionView>;
@@ -330,6 +441,9 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
+  Post: PostRecord;
+  PostConnection: PostPage;
+  PostEdge: PostEdgeRecord;
   Query: Record<PropertyKey, never>;
   Session: SessionView;
   String: Scalars['String']['output'];
@@ -352,13 +466,17 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   changePassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
+  createPost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationCreatePostArgs, 'body' | 'title'>>;
   deleteAccount?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'password'>>;
+  deletePost?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeletePostArgs, 'id'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'email' | 'password'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'allSessions'>>;
+  publishPost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationPublishPostArgs, 'id'>>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshToken'>>;
   revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   setUserRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'role' | 'userId'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'email' | 'password'>>;
+  updatePost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationUpdatePostArgs, 'id'>>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -366,9 +484,33 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type PostResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Post'] = ResolversParentTypes['Post']> = {
+  author?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  published?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type PostConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PostConnection'] = ResolversParentTypes['PostConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['PostEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type PostEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PostEdge'] = ResolversParentTypes['PostEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Post'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  feed?: Resolver<ResolversTypes['PostConnection'], ParentType, ContextType, RequireFields<QueryFeedArgs, 'first'>>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  myPosts?: Resolver<ResolversTypes['PostConnection'], ParentType, ContextType, RequireFields<QueryMyPostsArgs, 'first'>>;
   mySessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
+  post?: Resolver<Maybe<ResolversTypes['Post']>, ParentType, ContextType, RequireFields<QueryPostArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
 };
 
@@ -385,6 +527,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  posts?: Resolver<ResolversTypes['PostConnection'], ParentType, ContextType, RequireFields<UserPostsArgs, 'first'>>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 };
 
@@ -404,6 +547,9 @@ export type Resolvers<ContextType = GraphQLContext> = {
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  Post?: PostResolvers<ContextType>;
+  PostConnection?: PostConnectionResolvers<ContextType>;
+  PostEdge?: PostEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

@@ -1,0 +1,50 @@
+import type { Viewer } from '../../auth/viewer.js';
+import {
+  createPost,
+  deletePost,
+  findVisiblePost,
+  listAuthorPosts,
+  listFeed,
+  publishPost,
+  updatePost,
+} from '../../posts/post-service.js';
+import { AuthenticationError } from '../../errors.js';
+import type {
+  MutationResolvers,
+  PostResolvers,
+  QueryResolvers,
+  UserResolvers,
+} from '../__generated__/resolvers-types.js';
+import type { GraphQLContext } from '../context.js';
+
+/** The shield has already required a viewer; this keeps the type honest. */
+function viewerOf(ctx: GraphQLContext): Viewer {
+  if (ctx.viewer === null) throw new AuthenticationError('TOKEN_MISSING', 'This requires an access token.');
+  return ctx.viewer;
+}
+
+export const postQueries: Pick<QueryResolvers, 'feed' | 'post' | 'myPosts'> = {
+  feed: (_parent, args, ctx) => listFeed(ctx.services, args),
+  post: (_parent, args, ctx) => findVisiblePost(ctx.services, ctx.viewer, args.id),
+  myPosts: (_parent, args, ctx) => listAuthorPosts(ctx.services, ctx.viewer, viewerOf(ctx).userId, args),
+};
+
+export const postMutations: Pick<MutationResolvers, 'createPost' | 'updatePost' | 'publishPost' | 'deletePost'> = {
+  createPost: (_parent, args, ctx) => createPost(ctx.services, viewerOf(ctx), args),
+  updatePost: (_parent, args, ctx) => updatePost(ctx.services, viewerOf(ctx), args),
+  publishPost: (_parent, args, ctx) => publishPost(ctx.services, viewerOf(ctx), args.id),
+  deletePost: (_parent, args, ctx) => deletePost(ctx.services, viewerOf(ctx), args.id),
+};
+
+export const postFields: PostResolvers = {
+  author: async (post, _args, ctx) => {
+    const author = await ctx.loaders.userById.load(post.authorId);
+    // Posts are deleted with their author (ON DELETE CASCADE): absent means a bug.
+    if (author === null) throw new Error(`Post ${post.id} has no author.`);
+    return author;
+  },
+};
+
+export const userPostsField: Pick<UserResolvers, 'posts'> = {
+  posts: (user, args, ctx) => listAuthorPosts(ctx.services, ctx.viewer, user.id, args),
+};

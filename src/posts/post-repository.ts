@@ -1,0 +1,82 @@
+import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/database.js';
+import { posts } from '../db/schema.js';
+import type { PostRecord } from './post-record.js';
+
+/** SQL access to posts; lists are keyset-paginated after a given post id. */
+export function createPostRepository(db: Db) {
+  const after = (afterId: string | null, orderColumn: 'published_at' | 'created_at'): SQL | undefined =>
+    afterId === null
+      ? undefined
+      : sql`(${sql.raw(`posts.${orderColumn}`)}, ${posts.id}) < (select p.${sql.raw(orderColumn)}, p.id from posts p where p.id = ${afterId})`;
+
+  return {
+    async findById(id: string): Promise<PostRecord | null> {
+      const [row] = await db.select().from(posts).where(eq(posts.id, id));
+      return row ?? null;
+    },
+
+    async insert(post: { id: string; authorId: string; title: string; body: string }): Promise<PostRecord> {
+      const [row] = await db.insert(posts).values(post).returning();
+      return row!;
+    },
+
+    async update(id: string, changes: { title?: string; body?: string }): Promise<PostRecord> {
+      const [row] = await db
+        .update(posts)
+        .set({ ...changes, updatedAt: new Date() })
+        .where(eq(posts.id, id))
+        .returning();
+      return row!;
+    },
+
+    async publish(id: string): Promise<PostRecord> {
+      const now = new Date();
+      const [row] = await db
+        .update(posts)
+        .set({ published: true, publishedAt: sql`coalesce(${posts.publishedAt}, ${now.toISOString()}::timestamptz)`, updatedAt: now })
+        .where(eq(posts.id, id))
+        .returning();
+      return row!;
+    },
+
+    async delete(id: string): Promise<void> {
+      await db.delete(posts).where(eq(posts.id, id));
+    },
+
+    /** Published posts, newest publication first. */
+    async feedPage(afterId: string | null, limit: number): Promise<PostRecord[]> {
+      return db
+        .select()
+        .from(posts)
+        .where(and(eq(posts.published, true), after(afterId, 'published_at')))
+        .orderBy(desc(posts.publishedAt), desc(posts.id))
+        .limit(limit);
+    },
+
+    async countPublished(): Promise<number> {
+      const [row] = await db.select({ value: count() }).from(posts).where(eq(posts.published, true));
+      return row?.value ?? 0;
+    },
+
+    /** An author's posts, newest first; drafts only when asked. */
+    async authorPage(authorId: string, withDrafts: boolean, afterId: string | null, limit: number): Promise<PostRecord[]> {
+      return db
+        .select()
+        .from(posts)
+        .where(and(eq(posts.authorId, authorId), withDrafts ? undefined : eq(posts.published, true), after(afterId, 'created_at')))
+        .orderBy(desc(posts.createdAt), desc(posts.id))
+        .limit(limit);
+    },
+
+    async countByAuthor(authorId: string, withDrafts: boolean): Promise<number> {
+      const [row] = await db
+        .select({ value: count() })
+        .from(posts)
+        .where(and(eq(posts.authorId, authorId), withDrafts ? undefined : eq(posts.published, true)));
+      return row?.value ?? 0;
+    },
+  };
+}
+
+export type PostRepository = ReturnType<typeof createPostRepository>;

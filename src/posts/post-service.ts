@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { Viewer } from '../auth/viewer.js';
+import { ForbiddenError, InputError, NotFoundError } from '../errors.js';
+import { isUuid } from '../ids.js';
+import { pageSize, toPage, type CursorCodec, type Edge, type Page } from '../pagination/connection.js';
+import type { PostRecord } from './post-record.js';
+import type { PostRepository } from './post-repository.js';
+
+export type PostPage = Page<PostRecord>;
+export type PostEdgeRecord = Edge<PostRecord>;
+
+export interface PostDependencies {
+  readonly posts: PostRepository;
+  readonly cursors: CursorCodec;
+}
+
+const MAX_TITLE_LENGTH = 200;
+const MAX_BODY_LENGTH = 50_000;
+
+interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+/** A published post is public; a draft is visible to its author and to admins only. */
+export function canSeePost(viewer: Viewer | null, post: PostRecord): boolean {
+  return post.published || viewer?.userId === post.authorId || viewer?.role === 'ADMIN';
+}
+
+function canSeeDraftsOf(viewer: Viewer | null, authorId: string): boolean {
+  return viewer?.userId === authorId || viewer?.role === 'ADMIN';
+}
+
+function checkText(value: string, field: 'title' | 'body', max: number): string {
+  const trimmed = field === 'title' ? value.trim() : value;
+  if (trimmed.trim() === '' || [...trimmed].length > max) {
+    throw new InputError('INVALID_INPUT', field, `The ${field} must be 1 to ${max} characters long.`);
+  }
+  return trimmed;
+}
+
+export async function findVisiblePost(deps: PostDependencies, viewer: Viewer | null, id: string): Promise<PostRecord | null> {
+  const post = isUuid(id) ? await deps.posts.findById(id) : null;
+  return post !== null && canSeePost(viewer, post) ? post : null;
+}
+
+/** NOT_FOUND when the caller cannot see it; FORBIDDEN when it can but it is not theirs. */
+async function findOwnPost(deps: PostDependencies, viewer: Viewer, id: string): Promise<PostRecord> {
+  const post = await findVisiblePost(deps, viewer, id);
+  if (post === null) throw new NotFoundError('No such post.');
+  if (post.authorId !== viewer.userId && viewer.role !== 'ADMIN') {
+    throw new ForbiddenError('Only the author or an admin may change this post.');
+  }
+  return post;
+}
+
+export async function createPost(deps: PostDependencies, viewer: Viewer, input: { title: string; body: string }): Promise<PostRecord> {
+  const title = checkText(input.title, 'title', MAX_TITLE_LENGTH);
+  const body = checkText(input.body, 'body', MAX_BODY_LENGTH);
+  return deps.posts.insert({ id: randomUUID(), authorId: viewer.userId, title, body });
+}
+
+export async function updatePost(
+  deps: PostDependencies,
+  viewer: Viewer,
+  input: { id: string; title?: string | null; body?: string | null },
+): Promise<PostRecord> {
+  const changes: { title?: string; body?: string } = {};
+  if (input.title !== null && input.title !== undefined) changes.title = checkText(input.title, 'title', MAX_TITLE_LENGTH);
+  if (input.body !== null && input.body !== undefined) changes.body = checkText(input.body, 'body', MAX_BODY_LENGTH);
+  const post = await findOwnPost(deps, viewer, input.id);
+  return Object.keys(changes).length === 0 ? post : deps.posts.update(post.id, changes);
+}
+
+export async function publishPost(deps: PostDependencies, viewer: Viewer, id: string): Promise<PostRecord> {
+  const post = await findOwnPost(deps, viewer, id);
+  return post.published ? post : deps.posts.publish(post.id);
+}
+
+export async function deletePost(deps: PostDependencies, viewer: Viewer, id: string): Promise<true> {
+  const post = await findOwnPost(deps, viewer, id);
+  await deps.posts.delete(post.id);
+  return true;
+}
+
+export async function listFeed(deps: PostDependencies, args: PageArgs): Promise<PostPage> {
+  const size = pageSize(args.first);
+  const afterId = args.after ? deps.cursors.decode(args.after) : null;
+  const [rows, total] = await Promise.all([deps.posts.feedPage(afterId, size + 1), deps.posts.countPublished()]);
+  return toPage(rows, size, total, deps.cursors);
+}
+
+/** An author's posts: published ones, and drafts too for the author and admins. */
+export async function listAuthorPosts(
+  deps: PostDependencies,
+  viewer: Viewer | null,
+  authorId: string,
+  args: PageArgs,
+): Promise<PostPage> {
+  const size = pageSize(args.first);
+  const afterId = args.after ? deps.cursors.decode(args.after) : null;
+  const drafts = canSeeDraftsOf(viewer, authorId);
+  const [rows, total] = await Promise.all([
+    deps.posts.authorPage(authorId, drafts, afterId, size + 1),
+    deps.posts.countByAuthor(authorId, drafts),
+  ]);
+  return toPage(rows, size, total, deps.cursors);
+}

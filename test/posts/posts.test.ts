@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { LOGIN, outcome, signUpUser, startTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
+
+const ADMIN_PASSWORD = 'admin password 1';
+const CREATE = 'mutation ($t: String!, $b: String!) { createPost(title: $t, body: $b) { id title body published author { id } } }';
+const UPDATE = 'mutation ($id: ID!, $t: String, $b: String) { updatePost(id: $id, title: $t, body: $b) { id title body } }';
+const PUBLISH = 'mutation ($id: ID!) { publishPost(id: $id) { id published } }';
+const DELETE = 'mutation ($id: ID!) { deletePost(id: $id) }';
+const POST = 'query ($id: ID!) { post(id: $id) { id title published author { id email } } }';
+const FEED = 'query ($first: Int, $after: String) { feed(first: $first, after: $after) { edges { cursor node { id author { id name } } } pageInfo { hasNextPage endCursor } totalCount } }';
+const MY_POSTS = 'query { myPosts { edges { node { id published } } totalCount } }';
+const USER_POSTS = 'query { me { id posts { edges { node { id published } } totalCount } } }';
+
+let queries: string[] = [];
+let app: TestApp;
+let adminToken: string;
+let author: Awaited<ReturnType<typeof signUpUser>>;
+let stranger: Awaited<ReturnType<typeof signUpUser>>;
+let viewer: Awaited<ReturnType<typeof signUpUser>>;
+
+beforeAll(async () => {
+  const adminEmail = uniqueEmail('admin');
+  app = await startTestApp({ ADMIN_EMAIL: adminEmail, ADMIN_PASSWORD }, { onQuery: (sql) => queries.push(sql) });
+  adminToken = (await app.graphql(LOGIN, { email: adminEmail, password: ADMIN_PASSWORD })).body.data!.login.accessToken;
+  author = await signUpUser(app);
+  stranger = await signUpUser(app);
+  viewer = await signUpUser(app);
+  await app.graphql('mutation ($id: ID!) { setUserRole(userId: $id, role: VIEWER) { id } }', { id: viewer.user.id }, { token: adminToken });
+});
+afterAll(() => app?.stop());
+
+async function draft(token = author.accessToken) {
+  const { body } = await app.graphql(CREATE, { t: ' A title ', b: 'Some text' }, { token });
+  return body.data!.createPost as { id: string; title: string };
+}
+
+describe('createPost', () => {
+  it('creates a draft by the caller, title trimmed', async () => {
+    const { body } = await app.graphql(CREATE, { t: '  Hello  ', b: 'World' }, { token: author.accessToken });
+    expect(body.data!.createPost).toMatchObject({ title: 'Hello', body: 'World', published: false, author: { id: author.user.id } });
+  });
+
+  it('needs a token, then the write scope', async () => {
+    expect(outcome(await app.graphql(CREATE, { t: 't', b: 'b' }))).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_MISSING' });
+    expect(outcome(await app.graphql(CREATE, { t: 't', b: 'b' }, { token: viewer.accessToken }))).toEqual({ code: 'FORBIDDEN' });
+  });
+
+  it.each([
+    ['an empty title', { t: '   ', b: 'b' }, 'title'],
+    ['a title over 200 characters', { t: 'x'.repeat(201), b: 'b' }, 'title'],
+    ['an empty body', { t: 't', b: '' }, 'body'],
+    ['a body over 50,000 characters', { t: 't', b: 'x'.repeat(50_001) }, 'body'],
+  ])('refuses %s with BAD_USER_INPUT', async (_label, variables, field) => {
+    expect(outcome(await app.graphql(CREATE, variables, { token: author.accessToken }))).toEqual({ code: 'BAD_USER_INPUT', field });
+  });
+});
+
+describe('visibility of drafts and published posts', () => {
+  it('shows a draft to its author and admins only; to others it does not exist', async () => {
+    const post = await draft();
+    expect((await app.graphql(POST, { id: post.id }, { token: author.accessToken })).body.data!.post.id).toBe(post.id);
+    expect((await app.graphql(POST, { id: post.id }, { token: adminToken })).body.data!.post.id).toBe(post.id);
+    expect((await app.graphql(POST, { id: post.id }, { token: stranger.accessToken })).body).toEqual({ data: { post: null } });
+    expect((await app.graphql(POST, { id: post.id })).body).toEqual({ data: { post: null } });
+    for (const [token, mutation] of [[stranger.accessToken, UPDATE], [stranger.accessToken, PUBLISH], [stranger.accessToken, DELETE]] as const) {
+      expect(outcome(await app.graphql(mutation, { id: post.id, t: 'x' }, { token }))).toEqual({ code: 'NOT_FOUND' });
+    }
+  });
+
+  it("shows a published post to everyone; others may not change it (FORBIDDEN); admins may", async () => {
+    const post = await draft();
+    expect((await app.graphql(PUBLISH, { id: post.id }, { token: author.accessToken })).body.data!.publishPost.published).toBe(true);
+    const anonymous = await app.graphql(POST, { id: post.id });
+    expect(anonymous.body.data!.post).toMatchObject({ id: post.id, published: true, author: { id: author.user.id, email: null } });
+    expect(anonymous.body.errors).toEqual([
+      expect.objectContaining({ path: ['post', 'author', 'email'], extensions: { code: 'FORBIDDEN' } }),
+    ]);
+    expect(outcome(await app.graphql(UPDATE, { id: post.id, t: 'mine now' }, { token: stranger.accessToken }))).toEqual({ code: 'FORBIDDEN' });
+    expect(outcome(await app.graphql(DELETE, { id: post.id }, { token: stranger.accessToken }))).toEqual({ code: 'FORBIDDEN' });
+    expect((await app.graphql(UPDATE, { id: post.id, t: 'Edited by admin' }, { token: adminToken })).body.data!.updatePost.title).toBe('Edited by admin');
+    expect((await app.graphql(POST, { id: post.id }, { token: adminToken })).body.data!.post.author.email).toBe(author.email);
+  });
+
+  it('answers unknown and malformed ids with null / NOT_FOUND', async () => {
+    expect((await app.graphql(POST, { id: randomUUID() })).body).toEqual({ data: { post: null } });
+    expect((await app.graphql(POST, { id: 'nope' })).body).toEqual({ data: { post: null } });
+    expect(outcome(await app.graphql(DELETE, { id: randomUUID() }, { token: author.accessToken }))).toEqual({ code: 'NOT_FOUND' });
+  });
+
+  it('lets the author update, publish (idempotently) and delete', async () => {
+    const post = await draft();
+    expect((await app.graphql(UPDATE, { id: post.id, b: 'New body' }, { token: author.accessToken })).body.data!.updatePost).toMatchObject({ title: 'A title', body: 'New body' });
+    expect(outcome(await app.graphql(PUBLISH, { id: post.id }, { token: author.accessToken }))).toBe('OK');
+    expect(outcome(await app.graphql(PUBLISH, { id: post.id }, { token: author.accessToken }))).toBe('OK');
+    expect((await app.graphql(DELETE, { id: post.id }, { token: author.accessToken })).body).toEqual({ data: { deletePost: true } });
+    expect((await app.graphql(POST, { id: post.id }, { token: author.accessToken })).body.data!.post).toBeNull();
+  });
+});
+
+describe('lists', () => {
+  it('myPosts has drafts; User.posts shows drafts to the user; myPosts needs a token', async () => {
+    const writer = await signUpUser(app);
+    const a = await draft(writer.accessToken);
+    await draft(writer.accessToken);
+    await app.graphql(PUBLISH, { id: a.id }, { token: writer.accessToken });
+    expect((await app.graphql(MY_POSTS, {}, { token: writer.accessToken })).body.data!.myPosts.totalCount).toBe(2);
+    expect((await app.graphql(USER_POSTS, {}, { token: writer.accessToken })).body.data!.me.posts.totalCount).toBe(2);
+    expect(outcome(await app.graphql(MY_POSTS))).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_MISSING' });
+  });
+
+  it('feed lists published posts newest first, with authors in a constant number of queries', async () => {
+    const ids: string[] = [];
+    const writers = await Promise.all(Array.from({ length: 5 }, () => signUpUser(app)));
+    for (let i = 0; i < 30; i++) {
+      const writer = writers[i % writers.length]!;
+      const post = await draft(writer.accessToken);
+      await app.graphql(PUBLISH, { id: post.id }, { token: writer.accessToken });
+      ids.unshift(post.id);
+    }
+    queries = [];
+    const { body } = await app.graphql(FEED, { first: 30 });
+    const feed = body.data!.feed;
+    expect(feed.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(ids);
+    expect(feed.edges.every((e: { node: { author: { id: string } } }) => e.node.author.id)).toBe(true);
+    // feed page + total + one batched author lookup, whatever the page size.
+    expect(queries).toHaveLength(3);
+
+    const second = await app.graphql(FEED, { first: 10, after: feed.edges[9].cursor });
+    expect(second.body.data!.feed.edges[0].node.id).toBe(ids[10]);
+  });
+
+  it.each([[{ first: -1 }, 'first'], [{ after: 'junk' }, 'after']])('feed refuses %j with BAD_USER_INPUT', async (variables, field) => {
+    expect(outcome(await app.graphql(FEED, variables))).toEqual({ code: 'BAD_USER_INPUT', field });
+  });
+});
+
+describe('deleteAccount', () => {
+  it("deletes the user's posts", async () => {
+    const writer = await signUpUser(app);
+    const post = await draft(writer.accessToken);
+    await app.graphql(PUBLISH, { id: post.id }, { token: writer.accessToken });
+    await app.graphql('mutation ($p: String!) { deleteAccount(password: $p) }', { p: writer.password }, { token: writer.accessToken });
+    expect((await app.graphql(POST, { id: post.id })).body).toEqual({ data: { post: null } });
+  });
+});
