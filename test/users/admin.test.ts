@@ -88,8 +88,10 @@ describe('users', () => {
     if (sharedDatabase) expect(seen.length).toBeLessThanOrEqual(total);
     else expect(seen).toHaveLength(total);
     expect(total).toBeGreaterThanOrEqual(6);
-    const newest = (await app.graphql(USERS, { first: 1 }, { token: admin })).body.data!.users.edges[0].node;
-    expect(newest.id).toBe(seen[0]);
+    if (!sharedDatabase) {
+      const newest = (await app.graphql(USERS, { first: 1 }, { token: admin })).body.data!.users.edges[0].node;
+      expect(newest.id).toBe(seen[0]);
+    }
   });
 
   it('answers first: 0 with no edges', async () => {
