@@ -88,15 +88,39 @@ for (const [name, server] of Object.entries(servers)) {
 }
 
 const TYPENAME = '{ __typename }';
+const FEED = '{ feed(first: 100) { edges { node { id title author { id name } } } totalCount } }';
+
+// 100 published posts by 10 authors on the cached server, for the feed workload.
+for (let i = 0; i < 100; i++) {
+  const author = await graphql(
+    servers.cached.url,
+    'mutation ($e: String!) { signUp(email: $e, password: "bench password 1", name: "Author") { accessToken } }',
+    { e: `author-${i % 10}-${i}@example.com` },
+  );
+  const token = author.data.signUp.accessToken;
+  const created = await graphql(servers.cached.url, 'mutation { createPost(title: "A post", body: "Some text") { id } }', {}, token);
+  await graphql(servers.cached.url, 'mutation ($id: ID!) { publishPost(id: $id) { id } }', { id: created.data.createPost.id }, token);
+}
+const feedBody = await (
+  await fetch(`${servers.cached.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.cached}` },
+    body: JSON.stringify({ query: FEED }),
+  })
+).text();
+if (JSON.parse(feedBody).data.feed.edges.length !== 100) throw new Error(`unexpected feed: ${feedBody.slice(0, 200)}`);
 const scenarios = [
   { name: '`me`, token, session check cached (this version)', server: 'cached', token: true, query: ME },
   { name: '`me`, token, session read from the database per request (before)', server: 'uncached', token: true, query: ME },
   { name: '`me`, anonymous (no token, no check)', server: 'cached', token: false, query: ME },
   { name: '`__typename`, token, session check cached', server: 'cached', token: true, query: TYPENAME },
   { name: '`__typename`, anonymous', server: 'cached', token: false, query: TYPENAME },
+  { name: '`feed(first: 100)` with authors, token', server: 'cached', token: true, query: FEED },
 ];
 const expectedFor = (scenario) =>
-  scenario.query === TYPENAME
+  scenario.query === FEED
+    ? feedBody
+    : scenario.query === TYPENAME
     ? '{"data":{"__typename":"Query"}}\n'
     : scenario.token
       ? expectedBodies[scenario.server]
