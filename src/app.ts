@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createPasswordHasher } from './auth/password.js';
@@ -129,7 +132,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         maskInternalErrors: config.isProduction,
         onInternalError: (error) => logInternalError(log, error),
       }),
-      plugins: [fastifyApolloDrainPlugin(fastify), ApolloServerPluginLandingPageDisabled()],
+      plugins: [
+        fastifyApolloDrainPlugin(fastify),
+        ApolloServerPluginLandingPageDisabled(),
+        // No @cacheControl hints here: the default plugin only adds a hook to every field.
+        ApolloServerPluginCacheControlDisabled(),
+      ],
     });
     await apollo.start();
 
