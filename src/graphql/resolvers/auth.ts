@@ -9,21 +9,14 @@ import {
   revokeSession,
 } from '../../auth/session-management.js';
 import { signUp } from '../../auth/sign-up.js';
-import type { Viewer } from '../../auth/viewer.js';
-import { AuthenticationError } from '../../errors.js';
 import type { MutationResolvers, QueryResolvers } from '../__generated__/resolvers-types.js';
 import type { GraphQLContext } from '../context.js';
+import { viewerOf } from '../viewer-of.js';
 
 /** The request has proved this user's credentials: its own fields become visible. */
 function provedBy(ctx: GraphQLContext, payload: AuthPayloadRecord): AuthPayloadRecord {
   ctx.credentialsVerifiedFor.add(payload.user.id);
   return payload;
-}
-
-/** The shield has already required a viewer; this keeps the type honest. */
-function viewerOf(ctx: GraphQLContext): Viewer {
-  if (ctx.viewer === null) throw new AuthenticationError('TOKEN_MISSING', 'This requires an access token.');
-  return ctx.viewer;
 }
 
 export const authQueries: Pick<QueryResolvers, 'mySessions'> = {

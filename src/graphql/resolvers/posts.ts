@@ -1,4 +1,3 @@
-import type { Viewer } from '../../auth/viewer.js';
 import {
   createPost,
   deletePost,
@@ -8,20 +7,13 @@ import {
   publishPost,
   updatePost,
 } from '../../posts/post-service.js';
-import { AuthenticationError } from '../../errors.js';
 import type {
   MutationResolvers,
   PostResolvers,
   QueryResolvers,
   UserResolvers,
 } from '../__generated__/resolvers-types.js';
-import type { GraphQLContext } from '../context.js';
-
-/** The shield has already required a viewer; this keeps the type honest. */
-function viewerOf(ctx: GraphQLContext): Viewer {
-  if (ctx.viewer === null) throw new AuthenticationError('TOKEN_MISSING', 'This requires an access token.');
-  return ctx.viewer;
-}
+import { viewerOf } from '../viewer-of.js';
 
 export const postQueries: Pick<QueryResolvers, 'feed' | 'post' | 'myPosts'> = {
   feed: (_parent, args, ctx) => listFeed(ctx.services, args),
