@@ -21,9 +21,9 @@ export interface SessionState {
   userId: string;
   /** The user's current role, which may differ from the token's claim. */
   role: Role;
-  /** Not revoked and not idle-expired. */
-  live: boolean;
-  /** When it idles out, unless refreshed. */
+  /** Ended by logout, revocation, password change, deletion or reuse detection. */
+  revoked: boolean;
+  /** When it idles out unless refreshed; checked against the clock on every request. */
   expiresAt: Date;
 }
 
@@ -109,7 +109,7 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
       return {
         userId: row.userId,
         role: row.role,
-        live: row.revokedAt === null && row.expiresAt.getTime() > Date.now(),
+        revoked: row.revokedAt !== null,
         expiresAt: row.expiresAt,
       };
     },
@@ -214,18 +214,21 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
         const now = new Date();
         if (session.revokedAt !== null || session.expiresAt <= now) return { kind: 'ended' };
 
-        // Read after the lock: a concurrent rotation may have spent it meanwhile.
-        const lineage = await tx
-          .select({
-            tokenHash: refreshTokens.tokenHash,
-            generation: refreshTokens.generation,
-            spentAt: refreshTokens.spentAt,
-          })
+        // Read after the lock (a concurrent rotation may have spent it meanwhile): only the
+        // presented token and the newest one, not the whole lineage, which grows per refresh.
+        const columns = {
+          tokenHash: refreshTokens.tokenHash,
+          generation: refreshTokens.generation,
+          spentAt: refreshTokens.spentAt,
+        };
+        const [spent] = await tx.select(columns).from(refreshTokens).where(eq(refreshTokens.tokenHash, presentedHash));
+        const [current] = await tx
+          .select(columns)
           .from(refreshTokens)
           .where(eq(refreshTokens.sessionId, token.sessionId))
-          .orderBy(desc(refreshTokens.generation));
-        const current = lineage[0]!;
-        const spent = lineage.find((row) => row.tokenHash === presentedHash)!;
+          .orderBy(desc(refreshTokens.generation))
+          .limit(1);
+        if (spent === undefined || current === undefined) return { kind: 'unknown' };
         const touch = { lastUsedAt: now, expiresAt: new Date(now.getTime() + ttlMs) };
         const sessionId = token.sessionId;
 

@@ -38,7 +38,7 @@ export async function resolveViewer(
   const session = await deps.sessionCache.get(claims.sid);
   if (
     session === null ||
-    !session.live ||
+    session.revoked ||
     session.expiresAt.getTime() <= Date.now() ||
     session.userId !== claims.sub
   ) {

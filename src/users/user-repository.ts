@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, sql } from 'drizzle-orm';
+import { count, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { users } from '../db/schema.js';
 import type { Role } from './roles.js';
@@ -100,7 +100,7 @@ export function createUserRepository(db: Db) {
         const [row] = await tx
           .update(users)
           .set({ role, updatedAt: new Date() })
-          .where(and(eq(users.id, id)))
+          .where(eq(users.id, id))
           .returning(publicColumns);
         return row!;
       });

@@ -5,7 +5,7 @@ import type { SessionState } from '../../src/auth/session-store.js';
 const state = (userId: string, role: SessionState['role'] = 'USER'): SessionState => ({
   userId,
   role,
-  live: true,
+  revoked: false,
   expiresAt: new Date(Date.UTC(2100, 0, 1)),
 });
 
@@ -40,11 +40,11 @@ describe('the session cache', () => {
     const { cache, db, loads, advance } = setup(500);
     db.set('s1', state('u1'));
     await cache.get('s1');
-    db.set('s1', { ...state('u1'), live: false });
+    db.set('s1', { ...state('u1'), revoked: true });
     advance(499);
-    expect((await cache.get('s1'))!.live).toBe(true);
+    expect((await cache.get('s1'))!.revoked).toBe(false);
     advance(1);
-    expect((await cache.get('s1'))!.live).toBe(false);
+    expect((await cache.get('s1'))!.revoked).toBe(true);
     expect(loads).toEqual(['s1', 's1']);
   });
 
