@@ -80,15 +80,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ttlMs: Math.min(options.sessionCacheTtlMs ?? SESSION_CACHE_TTL_MS, 1_000),
       maxEntries: SESSION_CACHE_MAX_ENTRIES,
     });
+    // Never fails a request: if a notification is lost, other instances still see the
+    // change within the session cache's TTL.
+    const publish = (change: Parameters<typeof database.changes.publish>[0]) =>
+      database.changes.publish(change).catch((error: Error) => {
+        log.warn({ error: error.message, change: change.kind }, 'could not notify other instances');
+      });
     const sessions = createSessionStore(database.db, {
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
       refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
-      onRevoked: ({ sessionIds }) => {
-        database.changes.publish({ kind: 'sessions-revoked', sessionIds }).catch((error: Error) => {
-          // Other instances still see it within the cache TTL.
-          log.warn({ error: error.message }, 'could not notify other instances of a revocation');
-        });
-      },
+      onRevoked: ({ sessionIds }) => void publish({ kind: 'sessions-revoked', sessionIds }),
     });
     database.changes.subscribe((change) => {
       if (change.kind === 'sessions-revoked') sessionCache.invalidateSessions(change.sessionIds);
@@ -101,11 +102,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       sessionCache,
       cursors: createCursorCodec(deriveSecret(signingKey, 'pagination cursors')),
       posts: createPostRepository(database.db),
-      onUserChanged: (userId) => {
-        database.changes.publish({ kind: 'user-changed', userId }).catch((error: Error) => {
-          log.warn({ error: error.message }, 'could not notify other instances of a role change');
-        });
-      },
+      onUserChanged: (userId) => publish({ kind: 'user-changed', userId }),
       passwords: await createPasswordHasher(),
       accessTokens: createAccessTokens({
         key: signingKey,

@@ -43,6 +43,6 @@ export async function bootstrapAdmin(
   }
   if (existing.user.role === 'ADMIN') return 'unchanged';
   await deps.users.setRole(existing.user.id, 'ADMIN');
-  deps.onUserChanged(existing.user.id);
+  await deps.onUserChanged(existing.user.id);
   return 'promoted';
 }

@@ -57,8 +57,8 @@ export async function changePassword(
 export async function deleteAccount(deps: AuthDependencies, viewer: Viewer, password: string): Promise<true> {
   await checkCurrentPassword(deps, viewer, password);
   await deps.sessions.revokeAllOfUser(viewer.userId, 'account_deleted');
+  // The revocation above already dropped every cached session of the user, everywhere.
   await deps.users.delete(viewer.userId);
-  deps.sessionCache.invalidateUser(viewer.userId);
   return true;
 }
 

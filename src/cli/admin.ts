@@ -8,6 +8,7 @@ import { openDatabase } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { isRole, ROLES, type Role } from '../users/roles.js';
 import { checkNewPassword, parseEmail, parseName } from '../users/user-input.js';
+import { setUserRole } from '../users/user-admin.js';
 import { createUserRepository } from '../users/user-repository.js';
 
 // `npm run admin -- <command>`: user administration against the configured database.
@@ -83,11 +84,14 @@ async function main(argv: string[]): Promise<string> {
     if (found === null) throw new UsageError(`No user has the email ${email}.`);
     const userId = found.user.id;
     if (command === 'set-role') {
-      const result = await users.setRole(userId, role as Role);
-      if (result === 'last-admin') throw new UsageError('The last admin cannot be demoted: make another user ADMIN first.');
-      await database.changes.publish({ kind: 'user-changed', userId });
+      await setUserRole(
+        { users, onUserChanged: (id) => database.changes.publish({ kind: 'user-changed', userId: id }) },
+        userId,
+        role as Role,
+      );
       return `${email} is now ${role}.`;
     }
+    // The store's onRevoked does not wait; this process exits next, so publish and await here.
     const sessions = createSessionStore(database.db, {
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
       refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,

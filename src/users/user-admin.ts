@@ -12,7 +12,7 @@ export interface UserAdminDependencies {
   readonly users: UserRepository;
   readonly cursors: CursorCodec;
   /** Tells every instance that a user's role changed, so sessions re-read it at once. */
-  readonly onUserChanged: (userId: string) => void;
+  readonly onUserChanged: (userId: string) => Promise<void>;
 }
 
 /** Every user, newest first, as a Relay connection. */
@@ -27,12 +27,16 @@ export async function listUsers(
 }
 
 /** Changes a user's role; it applies to the user's next request, without a new login. */
-export async function setUserRole(deps: UserAdminDependencies, userId: string, role: Role): Promise<UserRecord> {
+export async function setUserRole(
+  deps: Pick<UserAdminDependencies, 'users' | 'onUserChanged'>,
+  userId: string,
+  role: Role,
+): Promise<UserRecord> {
   const result = isUuid(userId) ? await deps.users.setRole(userId, role) : 'not-found';
   if (result === 'not-found') throw new NotFoundError('No such user.');
   if (result === 'last-admin') {
     throw new InputError('LAST_ADMIN', 'role', 'The last admin cannot be demoted: make another user ADMIN first.');
   }
-  deps.onUserChanged(userId);
+  await deps.onUserChanged(userId);
   return result;
 }
