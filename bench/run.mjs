@@ -29,13 +29,8 @@ async function startServer(sessionCacheTtlMs) {
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
   const { url } = JSON.parse(line);
-  const pid = hasTaskset ? await childPid(child.pid) : child.pid;
-  return { child, url, pid };
-}
-
-// With taskset, the node process is taskset's exec'd self: same pid.
-async function childPid(pid) {
-  return pid;
+  // taskset execs node in place, so the child's pid is the server's either way.
+  return { child, url, pid: child.pid };
 }
 
 async function cpuSeconds(pid) {

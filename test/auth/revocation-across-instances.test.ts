@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { openDatabase } from '../../src/db/database.js';
+import { createUserRepository } from '../../src/users/user-repository.js';
 import { ME, outcome, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 // Two servers on one database need a real PostgreSQL (the embedded one is one process's).
@@ -41,5 +43,27 @@ describeWithPostgres('revocation across two instances on one PostgreSQL', () => 
     delays.sort((x, y) => x - y);
     console.info(`revocation seen by the other instance after: median ${delays[12]} ms, max ${delays[24]} ms`);
     expect(delays[24]).toBeLessThan(1_000);
+  });
+
+  it('a role change on A applies to the user on B within 1 s, without a new login', async () => {
+    const adminUser = await signUpUser(a);
+    const user = await signUpUser(a);
+    // Promote directly: no ADMIN exists in this shared database that the test may use.
+    const database = await openDatabase({ databaseUrl, dataDir: '' });
+    try {
+      await createUserRepository(database.db).setRole(adminUser.user.id, 'ADMIN');
+    } finally {
+      await database.close();
+    }
+    expect((await b.graphql(ME, {}, { token: user.accessToken })).body.data!.me.role).toBe('USER');
+    const setRole = 'mutation ($id: ID!) { setUserRole(userId: $id, role: VIEWER) { role } }';
+    expect(outcome(await a.graphql(setRole, { id: user.user.id }, { token: adminUser.accessToken }))).toBe('OK');
+    const started = Date.now();
+    for (;;) {
+      const role = (await b.graphql(ME, {}, { token: user.accessToken })).body.data!.me.role;
+      if (role === 'VIEWER') break;
+      expect(Date.now() - started).toBeLessThan(1_000);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   });
 });

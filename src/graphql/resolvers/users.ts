@@ -3,7 +3,7 @@ import type { MutationResolvers, QueryResolvers } from '../__generated__/resolve
 
 export const userQueries: Pick<QueryResolvers, 'me' | 'users'> = {
   me: (_parent, _args, ctx) =>
-    ctx.viewer === null ? null : ctx.services.users.findById(ctx.viewer.userId),
+    ctx.viewer === null ? null : ctx.loaders.userById.load(ctx.viewer.userId),
   users: (_parent, args, ctx) => listUsers(ctx.services, args),
 };
 
