@@ -20,6 +20,7 @@ import { createAccessTokens } from './tokens/access-token.js';
 import { deriveSecret, loadSigningKey } from './tokens/signing-key.js';
 import { createCursorCodec } from './pagination/connection.js';
 import { bootstrapAdmin } from './auth/bootstrap-admin.js';
+import { createLoginThrottle } from './auth/login-throttle.js';
 import { createUserRepository } from './users/user-repository.js';
 import { createPostRepository } from './posts/post-repository.js';
 
@@ -49,6 +50,7 @@ const READY_TIMEOUT_MS = 2_000;
 // changes made in this process invalidate at once.
 const SESSION_CACHE_TTL_MS = 500;
 const SESSION_CACHE_MAX_ENTRIES = 100_000;
+const RATE_LIMIT_PURGE_INTERVAL_MS = 10 * 60 * 1000; // 10 minutes
 
 /** Builds and starts the server on config.port (0 = any free port). Reads no environment. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -62,6 +64,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     bodyLimit: BODY_LIMIT_BYTES,
+    // request.ip is the socket's peer unless TRUST_PROXY names the proxies in front of us.
+    trustProxy: trustedProxies(config.trustProxy),
   });
   const log = fastify.log;
 
@@ -72,6 +76,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(options.onQuery && { onQuery: options.onQuery }),
   });
   let apollo: ApolloServer<GraphQLContext> | undefined;
+  let purgeTimer: NodeJS.Timeout | undefined;
   try {
     await database.migrate();
     const signingKey = await loadSigningKey(config.jwt, config.dataDir);
@@ -96,6 +101,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       else if (change.kind === 'user-changed') sessionCache.invalidateUser(change.userId);
       else sessionCache.clear();
     });
+    const loginThrottle = createLoginThrottle(database.db, {
+      maxFailures: config.loginMaxFailures,
+      maxFailuresPerIp: config.loginMaxFailuresPerIp,
+      windowSeconds: config.loginWindowSeconds,
+    });
+    purgeTimer = setInterval(() => {
+      loginThrottle.purgeExpired().catch((error: Error) => {
+        log.warn({ error: error.message }, 'could not purge expired rate-limit counters');
+      });
+    }, RATE_LIMIT_PURGE_INTERVAL_MS).unref();
     const services: Services = {
       users: createUserRepository(database.db),
       sessions,
@@ -104,6 +119,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       posts: createPostRepository(database.db),
       onUserChanged: (userId) => publish({ kind: 'user-changed', userId }),
       passwords: await createPasswordHasher(),
+      loginThrottle,
       accessTokens: createAccessTokens({
         key: signingKey,
         issuer: config.jwt.issuer,
@@ -142,7 +158,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     fastify.route({
       url: '/graphql',
       method: ['GET', 'POST', 'OPTIONS'],
-      handler: fastifyApolloHandler(apollo, { context: (request) => createContext(request.headers) }),
+      handler: fastifyApolloHandler(apollo, {
+        context: (request) => createContext(request.headers, request.ip),
+      }),
     });
     registerProbes(fastify, database);
     fastify.get('/.well-known/jwks.json', async (_request, reply) =>
@@ -163,6 +181,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
     await fastify.listen({ port: config.port, host: config.host });
   } catch (error) {
+    clearInterval(purgeTimer);
     await apollo?.stop().catch(() => {});
     await fastify.close().catch(() => {});
     await database.close();
@@ -176,6 +195,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     stop: () => {
       stopping ??= (async () => {
+        clearInterval(purgeTimer);
         try {
           await fastify.close();
         } finally {
@@ -185,6 +205,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       return stopping;
     },
   };
+}
+
+function trustedProxies(trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return [...trust];
 }
 
 function registerProbes(fastify: FastifyInstance, database: Database): void {

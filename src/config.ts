@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Runtime configuration, validated once at start and then frozen. The only reader of the environment. */
@@ -15,6 +16,13 @@ export interface Config {
   readonly refreshReuseGraceSeconds: number;
   readonly loginMaxFailures: number;
   readonly loginWindowSeconds: number;
+  /** Failed password checks allowed per client IP across all emails in one window. */
+  readonly loginMaxFailuresPerIp: number;
+  /**
+   * Which proxies may tell us the client's address in X-Forwarded-For: false (none: the
+   * socket's peer is the client), a number of hops, or a list of addresses and CIDR ranges.
+   */
+  readonly trustProxy: false | number | readonly string[];
   readonly admin: { readonly email: string; readonly password: string } | undefined;
   /** Allowed CORS origins; empty = no CORS headers. */
   readonly corsOrigins: readonly string[];
@@ -126,6 +134,8 @@ const envSchema = z.object({
   REFRESH_REUSE_GRACE_SECONDS: integer(10, 0),
   LOGIN_MAX_FAILURES: integer(5, 1),
   LOGIN_WINDOW_SECONDS: integer(900, 1), // 15 minutes
+  LOGIN_MAX_FAILURES_PER_IP: integer(100, 1),
+  TRUST_PROXY: optionalString,
   ADMIN_EMAIL: optionalString,
   ADMIN_PASSWORD: optionalString,
   CORS_ORIGINS: optionalString,
@@ -174,6 +184,7 @@ export function loadConfig(env: Env): Config {
     problems.push('ADMIN_PASSWORD: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
   const corsOrigins = parseOrigins(values.CORS_ORIGINS, problems);
+  const trustProxy = parseTrustProxy(values.TRUST_PROXY, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -198,6 +209,8 @@ export function loadConfig(env: Env): Config {
     refreshReuseGraceSeconds: values.REFRESH_REUSE_GRACE_SECONDS,
     loginMaxFailures: values.LOGIN_MAX_FAILURES,
     loginWindowSeconds: values.LOGIN_WINDOW_SECONDS,
+    loginMaxFailuresPerIp: values.LOGIN_MAX_FAILURES_PER_IP,
+    trustProxy,
     admin:
       values.ADMIN_EMAIL !== undefined && values.ADMIN_PASSWORD !== undefined
         ? { email: values.ADMIN_EMAIL, password: values.ADMIN_PASSWORD }
@@ -223,6 +236,29 @@ function parseOrigins(raw: string | undefined, problems: string[]): string[] {
     }
   }
   return origins;
+}
+
+// Trusting every proxy (`true`) would let any client choose its own address and escape
+// the brute-force limits, so it is not offered: name the proxies or count the hops.
+function parseTrustProxy(raw: string | undefined, problems: string[]): false | number | string[] {
+  if (raw === undefined || ['false', '0', 'no', 'off'].includes(raw.trim())) return false;
+  if (/^\d+$/.test(raw.trim())) return Number(raw.trim());
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of entries) {
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 6 ? 128 : 32;
+    const validPrefix = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !validPrefix || rest.length > 0) {
+      problems.push(
+        `TRUST_PROXY: "${entry}" is not an IP address or CIDR range (use a hop count, or addresses like 10.0.0.0/8,127.0.0.1)`,
+      );
+    }
+  }
+  return entries;
 }
 
 function deepFreeze<T>(value: T): T {

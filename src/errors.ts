@@ -9,7 +9,8 @@ export type AppErrorCode =
   | 'NOT_FOUND'
   | 'INVALID_INPUT'
   | 'EMAIL_TAKEN'
-  | 'LAST_ADMIN';
+  | 'LAST_ADMIN'
+  | 'RATE_LIMITED';
 
 export class AppError extends Error {
   readonly code: AppErrorCode;
@@ -61,5 +62,15 @@ export class NotFoundError extends AppError {
   constructor(message: string) {
     super('NOT_FOUND', message);
     this.name = 'NotFoundError';
+  }
+}
+
+/** Too many failed password checks for one email from one client; retry after `retryAfterSeconds`. */
+export class RateLimitedError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super('RATE_LIMITED', `Too many failed attempts. Try again in ${retryAfterSeconds} seconds.`);
+    this.name = 'RateLimitedError';
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }

@@ -1,5 +1,6 @@
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { UserRepository } from '../users/user-repository.js';
+import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password.js';
 import type { SessionCache } from './session-cache.js';
 import type { SessionStore } from './session-store.js';
@@ -11,4 +12,5 @@ export interface AuthDependencies {
   readonly sessionCache: SessionCache;
   readonly passwords: PasswordHasher;
   readonly accessTokens: AccessTokens;
+  readonly loginThrottle: LoginThrottle;
 }

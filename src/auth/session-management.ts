@@ -42,8 +42,9 @@ export async function changePassword(
   viewer: Viewer,
   currentPassword: string,
   newPassword: string,
+  origin: PasswordCheckOrigin,
 ): Promise<AuthPayloadRecord> {
-  await checkCurrentPassword(deps, viewer, currentPassword);
+  await checkCurrentPassword(deps, viewer, currentPassword, origin);
   checkNewPassword(newPassword, 'newPassword');
   await deps.users.updatePasswordHash(viewer.userId, await deps.passwords.hash(newPassword));
   await deps.sessions.revokeAllOfUser(viewer.userId, 'password_changed', viewer.sessionId);
@@ -54,19 +55,37 @@ export async function changePassword(
 }
 
 /** Deletes the caller's account after checking the password: every session ends with it. */
-export async function deleteAccount(deps: AuthDependencies, viewer: Viewer, password: string): Promise<true> {
-  await checkCurrentPassword(deps, viewer, password);
+export async function deleteAccount(
+  deps: AuthDependencies,
+  viewer: Viewer,
+  password: string,
+  origin: PasswordCheckOrigin,
+): Promise<true> {
+  await checkCurrentPassword(deps, viewer, password, origin);
   await deps.sessions.revokeAllOfUser(viewer.userId, 'account_deleted');
   // The revocation above already dropped every cached session of the user, everywhere.
   await deps.users.delete(viewer.userId);
   return true;
 }
 
-async function checkCurrentPassword(deps: AuthDependencies, viewer: Viewer, password: string): Promise<void> {
-  const passwordHash = await deps.users.findPasswordHash(viewer.userId);
-  const valid =
-    passwordHash === null
-      ? await deps.passwords.verifyDummy(password)
-      : await deps.passwords.verify(passwordHash, password);
-  if (!valid) throw new AuthenticationError('INVALID_CREDENTIALS', 'The password is incorrect.');
+/** Who is asking, for the brute-force limit that wrong current passwords count towards. */
+export interface PasswordCheckOrigin {
+  clientIp: string;
+}
+
+// Wrong current passwords count towards the same limit as failed logins for that email:
+// a stolen access token must not become a way around it.
+async function checkCurrentPassword(
+  deps: AuthDependencies,
+  viewer: Viewer,
+  password: string,
+  origin: PasswordCheckOrigin,
+): Promise<void> {
+  const credentials = await deps.users.findCredentialsById(viewer.userId);
+  if (credentials === null) throw new AuthenticationError('SESSION_REVOKED', 'The session has ended. Log in again.');
+  const attempt = await deps.loginThrottle.attempt(credentials.email, origin.clientIp);
+  if (!(await deps.passwords.verify(credentials.passwordHash, password))) {
+    throw new AuthenticationError('INVALID_CREDENTIALS', 'The password is incorrect.');
+  }
+  await attempt.succeeded();
 }

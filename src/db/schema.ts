@@ -84,3 +84,13 @@ export const posts = pgTable(
 
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
+
+/**
+ * rate-limiter-flexible's Drizzle store: one row per counted key, shared by every process
+ * on the database. Keys are hashes, so no email or address is stored in plain text.
+ */
+export const rateLimits = pgTable('rate_limits', {
+  key: text('key').primaryKey(),
+  points: integer('points').notNull().default(0),
+  expire: timestamp('expire', { withTimezone: true, mode: 'date' }),
+});

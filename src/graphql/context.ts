@@ -12,6 +12,8 @@ export interface GraphQLContext {
   readonly services: Services;
   /** The client's User-Agent, recorded on sessions it starts. */
   readonly userAgent: string | null;
+  /** The client's address (behind trusted proxies: from X-Forwarded-For); for brute-force limits. */
+  readonly clientIp: string;
   /**
    * Users whose password this request has just proved (signUp, login): their own
    * fields (email) are visible in the AuthPayload although the request is anonymous.

@@ -16,7 +16,7 @@ const MAX_USER_AGENT_LENGTH = 512;
  * HTTP status from the error it is given, so it must already carry 401 (RFC 6750 §3.1).
  */
 export function createContextFunction(services: Services) {
-  return async (headers: IncomingHttpHeaders): Promise<GraphQLContext> => {
+  return async (headers: IncomingHttpHeaders, clientIp: string): Promise<GraphQLContext> => {
     let viewer: GraphQLContext['viewer'];
     try {
       viewer = await resolveViewer(services, headers.authorization);
@@ -29,6 +29,7 @@ export function createContextFunction(services: Services) {
       viewer,
       services,
       userAgent: userAgent === undefined ? null : userAgent.slice(0, MAX_USER_AGENT_LENGTH),
+      clientIp,
       credentialsVerifiedFor: new Set(),
       loaders: { userById: new DataLoader((ids: readonly string[]) => services.users.findByIds(ids)) },
     };

@@ -1,6 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
-import { AppError, type AppErrorCode } from '../errors.js';
+import { AppError, RateLimitedError, type AppErrorCode } from '../errors.js';
 
 /** The contract's `extensions` for each domain error. A Record, so a new code cannot be forgotten. */
 export const ERROR_EXTENSIONS: Record<AppErrorCode, { code: string; reason?: string }> = {
@@ -16,12 +16,14 @@ export const ERROR_EXTENSIONS: Record<AppErrorCode, { code: string; reason?: str
   INVALID_INPUT: { code: 'BAD_USER_INPUT' },
   EMAIL_TAKEN: { code: 'BAD_USER_INPUT', reason: 'EMAIL_TAKEN' },
   LAST_ADMIN: { code: 'BAD_USER_INPUT', reason: 'LAST_ADMIN' },
+  RATE_LIMITED: { code: 'RATE_LIMITED' },
 };
 
 /** The `extensions` a client sees for a domain error. */
 export function extensionsFor(error: AppError): Record<string, unknown> {
   const extensions: Record<string, unknown> = { ...ERROR_EXTENSIONS[error.code] };
   if (error.field !== undefined) extensions.field = error.field;
+  if (error instanceof RateLimitedError) extensions.retryAfter = error.retryAfterSeconds;
   return extensions;
 }
 

@@ -47,10 +47,13 @@ export function createUserRepository(db: Db) {
       return { user, passwordHash };
     },
 
-    /** The password hash of a user, for re-checking the password of a signed-in user. */
-    async findPasswordHash(id: string): Promise<string | null> {
-      const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, id));
-      return row?.passwordHash ?? null;
+    /** A user's email and password hash, for re-checking the password of a signed-in user. */
+    async findCredentialsById(id: string): Promise<{ email: string; passwordHash: string } | null> {
+      const [row] = await db
+        .select({ email: users.email, passwordHash: users.passwordHash })
+        .from(users)
+        .where(eq(users.id, id));
+      return row ?? null;
     },
 
     async updatePasswordHash(id: string, passwordHash: string): Promise<void> {

@@ -61,6 +61,9 @@ export async function startTestApp(
     DATA_DIR: dataDir,
     ...((env.JWT_ALGORITHM ?? 'HS256') === 'HS256' && { JWT_SECRET: jwtSecret }),
     LOG_LEVEL: 'silent',
+    // Every test client is 127.0.0.1, and on a shared PostgreSQL the per-IP count spans
+    // the whole suite (and earlier runs). The throttle's own tests set their limits.
+    LOGIN_MAX_FAILURES_PER_IP: '1000000',
     ...(process.env.DATABASE_URL !== undefined && { DATABASE_URL: process.env.DATABASE_URL }),
     ...env,
   });

@@ -32,6 +32,7 @@ const LIBRARY_HOMES: Record<string, string> = {
   'drizzle-orm/pglite': 'db/',
   'drizzle-orm/node-postgres': 'db/',
   '@node-rs/argon2': 'auth/password.ts',
+  'rate-limiter-flexible': 'auth/login-throttle.ts',
   zod: 'config.ts',
   'graphql-shield': 'graphql/',
   'graphql-middleware': 'graphql/',

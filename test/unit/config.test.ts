@@ -37,6 +37,8 @@ describe('loadConfig', () => {
       refreshReuseGraceSeconds: 10,
       loginMaxFailures: 5,
       loginWindowSeconds: 900,
+      loginMaxFailuresPerIp: 100,
+      trustProxy: false,
       admin: undefined,
       corsOrigins: [],
       enableIntrospection: true,
@@ -67,6 +69,8 @@ describe('loadConfig', () => {
       REFRESH_REUSE_GRACE_SECONDS: '0',
       LOGIN_MAX_FAILURES: '3',
       LOGIN_WINDOW_SECONDS: '60',
+      LOGIN_MAX_FAILURES_PER_IP: '50',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1, fd00::/8',
       ADMIN_EMAIL: 'admin@example.com',
       ADMIN_PASSWORD: 'admin password',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
@@ -85,12 +89,20 @@ describe('loadConfig', () => {
       refreshReuseGraceSeconds: 0,
       loginMaxFailures: 3,
       loginWindowSeconds: 60,
+      loginMaxFailuresPerIp: 50,
+      trustProxy: ['10.0.0.0/8', '127.0.0.1', 'fd00::/8'],
       admin: { email: 'admin@example.com', password: 'admin password' },
       corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
       enableIntrospection: true,
       enablePlayground: false,
       logLevel: 'warn',
     });
+  });
+
+  it('trusts no proxy by default, and a hop count when given one', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
   });
 
   it('turns introspection and the playground off in production by default', () => {
@@ -130,6 +142,10 @@ describe('loadConfig', () => {
     [{ ENABLE_INTROSPECTION: 'maybe' }, 'ENABLE_INTROSPECTION: must be one of true, false, 1, 0, yes, no, on, off'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'],
     [{ ADMIN_EMAIL: 'a@b.co' }, 'ADMIN_PASSWORD: ADMIN_EMAIL and ADMIN_PASSWORD must be set together'],
+    [{ LOGIN_MAX_FAILURES_PER_IP: '0' }, 'LOGIN_MAX_FAILURES_PER_IP: must be at least 1'],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY: "true" is not an IP address or CIDR range (use a hop count, or addresses like 10.0.0.0/8,127.0.0.1)'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY: "10.0.0.0/33" is not an IP address or CIDR range (use a hop count, or addresses like 10.0.0.0/8,127.0.0.1)'],
+    [{ TRUST_PROXY: 'proxy.internal' }, 'TRUST_PROXY: "proxy.internal" is not an IP address or CIDR range (use a hop count, or addresses like 10.0.0.0/8,127.0.0.1)'],
     [{ CORS_ORIGINS: 'https://app.example.com/' }, 'CORS_ORIGINS: "https://app.example.com/" is not an origin (scheme://host[:port], no path or trailing slash)'],
   ])('rejects %j with one line naming the variable', (env, line) => {
     expect(problemsOf(env)).toEqual([line]);

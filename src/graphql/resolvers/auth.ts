@@ -30,12 +30,15 @@ export const authMutations: Pick<
   signUp: async (_parent, args, ctx) =>
     provedBy(ctx, await signUp(ctx.services, { ...args, userAgent: ctx.userAgent })),
   login: async (_parent, args, ctx) =>
-    provedBy(ctx, await login(ctx.services, { ...args, userAgent: ctx.userAgent })),
+    provedBy(ctx, await login(ctx.services, { ...args, userAgent: ctx.userAgent, clientIp: ctx.clientIp })),
   refreshToken: async (_parent, args, ctx) =>
     provedBy(ctx, await refreshTokens(ctx.services, args.refreshToken)),
   logout: (_parent, args, ctx) => logout(ctx.services, viewerOf(ctx), args.allSessions ?? false),
   revokeSession: (_parent, args, ctx) => revokeSession(ctx.services, viewerOf(ctx), args.id),
   changePassword: async (_parent, args, ctx) =>
-    provedBy(ctx, await changePassword(ctx.services, viewerOf(ctx), args.currentPassword, args.newPassword)),
-  deleteAccount: (_parent, args, ctx) => deleteAccount(ctx.services, viewerOf(ctx), args.password),
+    provedBy(
+      ctx,
+      await changePassword(ctx.services, viewerOf(ctx), args.currentPassword, args.newPassword, ctx),
+    ),
+  deleteAccount: (_parent, args, ctx) => deleteAccount(ctx.services, viewerOf(ctx), args.password, ctx),
 };

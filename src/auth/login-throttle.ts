@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { lt } from 'drizzle-orm';
+import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Db } from '../db/database.js';
+import { rateLimits } from '../db/schema.js';
+import { RateLimitedError } from '../errors.js';
+import { clientIpKey } from './client-ip.js';
+
+export interface LoginThrottleOptions {
+  /** Failed password checks allowed per (email, client IP) in one window. @default 5 */
+  maxFailures: number;
+  /** Failed password checks allowed per client IP across all emails (password spraying). @default 100 */
+  maxFailuresPerIp: number;
+  /** The window in seconds, counted from the first failure. @default 900 */
+  windowSeconds: number;
+}
+
+/** A password check that has been counted; tell the throttle how it went. */
+export interface ThrottledAttempt {
+  /** The password was right: the (email, IP) count starts again and the IP is not charged. */
+  succeeded(): Promise<void>;
+}
+
+/**
+ * Brute-force limits on password checks (login, changePassword, deleteAccount), kept in
+ * the database so that every instance counts together. An attempt is counted *before*
+ * the password is checked, atomically: concurrent guesses cannot slip past the limit,
+ * and once it is reached even the right password is refused until the window ends.
+ */
+export function createLoginThrottle(db: Db, options: LoginThrottleOptions) {
+  const perEmail = new RateLimiterDrizzle({
+    storeClient: db,
+    schema: rateLimits,
+    keyPrefix: 'login-email-ip',
+    points: options.maxFailures,
+    duration: options.windowSeconds,
+    clearExpiredByTimeout: false,
+  });
+  const perIp = new RateLimiterDrizzle({
+    storeClient: db,
+    schema: rateLimits,
+    keyPrefix: 'login-ip',
+    points: options.maxFailuresPerIp,
+    duration: options.windowSeconds,
+    clearExpiredByTimeout: false,
+  });
+
+  return {
+    /** Counts one password check; throws RateLimitedError when a limit is already reached. */
+    async attempt(email: string, clientIp: string): Promise<ThrottledAttempt> {
+      const ip = clientIpKey(clientIp);
+      const emailKey = hashKey(`${email.trim().toLowerCase()}\n${ip}`);
+      const ipKey = hashKey(ip);
+      const outcomes = await Promise.allSettled([perEmail.consume(emailKey), perIp.consume(ipKey)]);
+      const limited = outcomes.flatMap((outcome) =>
+        outcome.status === 'rejected' && outcome.reason instanceof RateLimiterRes ? [outcome.reason] : [],
+      );
+      const failure = outcomes.find(
+        (outcome): outcome is PromiseRejectedResult =>
+          outcome.status === 'rejected' && !(outcome.reason instanceof RateLimiterRes),
+      );
+      if (failure !== undefined) throw failure.reason;
+      if (limited.length > 0) {
+        const ms = Math.max(...limited.map((res) => res.msBeforeNext));
+        throw new RateLimitedError(Math.max(1, Math.ceil(ms / 1000)));
+      }
+      return {
+        succeeded: async () => {
+          await Promise.all([perEmail.delete(emailKey), perIp.reward(ipKey)]);
+        },
+      };
+    },
+
+    /** Deletes counters whose window ended (the store never reads them again). */
+    async purgeExpired(): Promise<void> {
+      await db.delete(rateLimits).where(lt(rateLimits.expire, new Date()));
+    },
+  };
+}
+
+export type LoginThrottle = ReturnType<typeof createLoginThrottle>;
+
+// Fixed-length keys that keep no email or address in plain text, however long the input.
+function hashKey(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}
