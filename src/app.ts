@@ -15,6 +15,7 @@ import { describeDatabaseError, openDatabase, type Database } from './db/databas
 import type { GraphQLContext, Services } from './graphql/context.js';
 import { createContextFunction } from './graphql/create-context.js';
 import { createFormatError } from './graphql/error-mapping.js';
+import { QUERY_LIMITS, queryCostPlugin, queryLimitRules } from './graphql/query-limits.js';
 import { buildSchema } from './graphql/schema.js';
 import { createAccessTokens } from './tokens/access-token.js';
 import { deriveSecret, loadSigningKey } from './tokens/signing-key.js';
@@ -133,11 +134,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       log.info({ outcome }, 'ADMIN_EMAIL account checked');
     }
 
+    const schema = buildSchema();
     apollo = new ApolloServer<GraphQLContext>({
-      schema: buildSchema(),
+      schema,
       introspection: config.enableIntrospection,
       csrfPrevention: true,
       allowBatchedHttpRequests: false,
+      parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
+      validationRules: queryLimitRules,
+      // No "Did you mean …?" in production: suggestions map the schema for whoever asks.
+      hideSchemaDetailsFromClientErrors: config.isProduction,
       // main.ts owns shutdown; Apollo's own handler would re-raise the signal and exit 143.
       stopOnTerminationSignals: false,
       includeStacktraceInErrorResponses: false,
@@ -147,6 +153,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       }),
       plugins: [
         fastifyApolloDrainPlugin(fastify),
+        queryCostPlugin(schema),
         ApolloServerPluginLandingPageDisabled(),
         // No @cacheControl hints here: the default plugin only adds a hook to every field.
         ApolloServerPluginCacheControlDisabled(),

@@ -36,6 +36,10 @@ const LIBRARY_HOMES: Record<string, string> = {
   zod: 'config.ts',
   'graphql-shield': 'graphql/',
   'graphql-middleware': 'graphql/',
+  '@escape.tech/graphql-armor-max-depth': 'graphql/query-limits.ts',
+  '@escape.tech/graphql-armor-max-aliases': 'graphql/query-limits.ts',
+  '@escape.tech/graphql-armor-max-directives': 'graphql/query-limits.ts',
+  'graphql-query-complexity': 'graphql/query-limits.ts',
   fastify: 'app.ts',
   '@as-integrations/fastify': 'app.ts',
 };

@@ -1,0 +1,86 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { GraphQLError, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { MAX_PAGE_SIZE } from '../pagination/connection.js';
+
+/** What one operation may ask for; beyond it, GRAPHQL_VALIDATION_FAILED before anything runs. */
+export const QUERY_LIMITS = {
+  /** Nested levels of fields (the contract: more than 10 is refused). Fragments add no level. */
+  maxDepth: 10,
+  /** Aliased fields in one operation (the contract: more than 15 is refused). */
+  maxAliases: 15,
+  /** Directives in one operation. */
+  maxDirectives: 20,
+  /** Lexical tokens in one document, counted while parsing. */
+  maxTokens: 5_000,
+  /**
+   * Estimated cost: 1 per field, a connection's selection times the page it asks for.
+   * `feed(first: 100)` with a post's fields and its author costs ~800; the same feed
+   * asking each author for 100 posts of their own would cost ~80,000.
+   */
+  maxCost: 10_000,
+} as const;
+
+// graphql-armor's rules throw out of validate() by default, and prefix their messages
+// with "Syntax Error"; reported this way they are ordinary validation errors (400).
+const reportTo = (context: ValidationContext | null, error: GraphQLError) =>
+  context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, '')));
+const reject = { propagateOnRejection: false, onReject: [reportTo] };
+
+/** Depth, alias and directive limits: they depend on the document only, so Apollo may cache them. */
+export const queryLimitRules: ValidationRule[] = [
+  maxDepthRule({ n: QUERY_LIMITS.maxDepth, flattenFragments: true, ...reject }),
+  maxAliasesRule({ n: QUERY_LIMITS.maxAliases, ...reject }),
+  maxDirectivesRule({ n: QUERY_LIMITS.maxDirectives, ...reject }),
+];
+
+// A connection's cost grows with the page it asks for (`first`, capped as the resolvers
+// cap it, default from the schema); every other field costs 1 plus its selection.
+const connectionEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
+  if (typeof args.first !== 'number') return 1 + childComplexity;
+  return 1 + Math.min(Math.max(args.first, 1), MAX_PAGE_SIZE) * childComplexity;
+};
+
+// graphql-query-complexity stops expanding fragments after this many nodes.
+const NODE_LIMIT_MESSAGE = 'Query exceeds the maximum allowed number of nodes.';
+
+/**
+ * The cost limit. It runs once the operation is known, because `first` usually arrives
+ * in variables: as a validation rule it would be cached with the document and never
+ * see them.
+ */
+export function queryCostPlugin(schema: GraphQLSchema): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request, operationName }) {
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query: document,
+              variables: request.variables ?? {},
+              ...(operationName !== null && { operationName }),
+              estimators: [connectionEstimator],
+            });
+          } catch (error) {
+            // Bad variables are reported by execution, with their own code (BAD_USER_INPUT).
+            if (error instanceof GraphQLError && error.message === NODE_LIMIT_MESSAGE) throw tooCostly();
+            return;
+          }
+          if (cost > QUERY_LIMITS.maxCost) throw tooCostly(cost);
+        },
+      };
+    },
+  };
+}
+
+function tooCostly(cost?: number): GraphQLError {
+  const found = cost === undefined ? '' : `, found ${cost}`;
+  return new GraphQLError(`Query cost limit of ${QUERY_LIMITS.maxCost} exceeded${found}.`, {
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+  });
+}
