@@ -8,7 +8,13 @@ import {
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import { createPasswordHasher } from './auth/password.js';
 import { createSessionCache } from './auth/session-cache.js';
 import { createSessionStore } from './auth/session-store.js';
@@ -16,6 +22,7 @@ import type { Config } from './config.js';
 import { describeDatabaseError, openDatabase, type Database } from './db/database.js';
 import type { GraphQLContext, Services } from './graphql/context.js';
 import { createContextFunction } from './graphql/create-context.js';
+import { operationLogPlugin, type OperationLogEntry } from './graphql/operation-log.js';
 import { createFormatError } from './graphql/error-mapping.js';
 import { QUERY_LIMITS, queryCostPlugin, queryLimitRules } from './graphql/query-limits.js';
 import { buildSchema } from './graphql/schema.js';
@@ -60,7 +67,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const fastify = Fastify({
     logger: {
       level: config.logLevel,
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      // Nothing here logs headers or URLs with their query string; this is the safety net
+      // for whatever logs a request object (a GET's URL holds the query and variables).
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'],
+      serializers: {
+        req: (request: { method?: string; url?: string }) => ({
+          method: request.method,
+          path: request.url?.split('?', 1)[0],
+        }),
+      },
       ...(options.logStream && { stream: options.logStream }),
     },
     // One line per request comes from our onResponse hook, without the query string.
@@ -148,6 +163,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       hideSchemaDetailsFromClientErrors: config.isProduction,
       // main.ts owns shutdown; Apollo's own handler would re-raise the signal and exit 143.
       stopOnTerminationSignals: false,
+      logger: log,
       includeStacktraceInErrorResponses: false,
       formatError: createFormatError({
         maskInternalErrors: config.isProduction,
@@ -156,6 +172,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       plugins: [
         fastifyApolloDrainPlugin(fastify),
         queryCostPlugin(schema),
+        operationLogPlugin({ includeDocument: config.logLevel === 'debug' || config.logLevel === 'trace' }),
         ApolloServerPluginLandingPageDisabled(),
         // No @cacheControl hints here: the default plugin only adds a hook to every field.
         ApolloServerPluginCacheControlDisabled(),
@@ -165,18 +182,25 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
     await registerBrowserPolicies(fastify, config);
     const createContext = createContextFunction(services);
+    const operationLogs = new WeakMap<FastifyRequest, OperationLogEntry>();
     fastify.route({
       url: '/graphql',
       method: ['GET', 'POST'],
       handler: fastifyApolloHandler(apollo, {
-        context: (request) => createContext(request.headers, request.ip),
+        context: (request) => {
+          const operationLog: OperationLogEntry = {};
+          operationLogs.set(request, operationLog);
+          return createContext(request.headers, request.ip, operationLog);
+        },
       }),
     });
     registerProbes(fastify, database);
+    registerErrorReplies(fastify, config);
     fastify.get('/.well-known/jwks.json', async (_request, reply) =>
       reply.header('cache-control', 'public, max-age=300').send(signingKey.jwks),
     );
     fastify.addHook('onResponse', async (request, reply) => {
+      // One line per request; for /graphql it carries the operation (never the query string).
       log.info(
         {
           reqId: request.id,
@@ -184,6 +208,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           path: request.url.split('?', 1)[0],
           status: reply.statusCode,
           ms: Math.round(reply.elapsedTime),
+          ...operationLogs.get(request),
         },
         'request',
       );
@@ -251,6 +276,33 @@ function trustedProxies(trust: Config['trustProxy']): boolean | string[] | ((add
   if (trust === false) return false;
   if (typeof trust === 'number') return (_address, hop) => hop < trust;
   return [...trust];
+}
+
+// Errors raised before Apollo (bad JSON, body too large, wrong content type, unknown
+// path) answer in the shape GraphQL clients read, with a code and no internal names.
+const HTTP_ERRORS: Record<number, { code: string; message: string }> = {
+  400: { code: 'BAD_REQUEST', message: 'The request could not be read (malformed JSON or headers).' },
+  404: { code: 'NOT_FOUND', message: 'There is nothing here. GraphQL is at /graphql.' },
+  405: { code: 'METHOD_NOT_ALLOWED', message: 'This method is not allowed here.' },
+  413: { code: 'PAYLOAD_TOO_LARGE', message: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KiB.` },
+  415: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request as application/json.' },
+};
+
+function registerErrorReplies(fastify: FastifyInstance, config: Config): void {
+  const body = (code: string, message: string) => ({ errors: [{ message, extensions: { code } }] });
+  fastify.setNotFoundHandler(async (_request, response) =>
+    response.code(404).send(body(HTTP_ERRORS[404]!.code, HTTP_ERRORS[404]!.message)),
+  );
+  fastify.setErrorHandler(async (error: FastifyError, request, response) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const known = HTTP_ERRORS[status] ?? HTTP_ERRORS[400]!;
+      return response.code(status).send(body(known.code, known.message));
+    }
+    request.log.error({ reqId: request.id, err: error }, 'unexpected error');
+    const message = config.isProduction ? 'Internal server error' : error.message;
+    return response.code(500).send(body('INTERNAL_SERVER_ERROR', message));
+  });
 }
 
 function registerProbes(fastify: FastifyInstance, database: Database): void {

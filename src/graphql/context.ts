@@ -4,6 +4,7 @@ import type DataLoader from 'dataloader';
 import type { PostDependencies } from '../posts/post-service.js';
 import type { UserAdminDependencies } from '../users/user-admin.js';
 import type { UserRecord } from '../users/user-record.js';
+import type { OperationLogEntry } from './operation-log.js';
 
 /** The per-request context every resolver and rule receives. */
 export interface GraphQLContext {
@@ -19,6 +20,8 @@ export interface GraphQLContext {
    * fields (email) are visible in the AuthPayload although the request is anonymous.
    */
   readonly credentialsVerifiedFor: Set<string>;
+  /** What this request's log line will say about its operation; filled in as it runs. */
+  readonly operationLog: OperationLogEntry;
   /** Per-request batching: a page of 100 posts loads its authors in one query. */
   readonly loaders: { readonly userById: DataLoader<string, UserRecord | null> };
 }

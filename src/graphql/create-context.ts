@@ -6,6 +6,7 @@ import { resolveViewer } from '../auth/viewer.js';
 import { AuthenticationError } from '../errors.js';
 import type { GraphQLContext, Services } from './context.js';
 import { extensionsFor } from './error-mapping.js';
+import { errorCodeOf, type OperationLogEntry } from './operation-log.js';
 
 // Longer User-Agent strings are cut before they are stored on a session.
 const MAX_USER_AGENT_LENGTH = 512;
@@ -16,20 +17,28 @@ const MAX_USER_AGENT_LENGTH = 512;
  * HTTP status from the error it is given, so it must already carry 401 (RFC 6750 §3.1).
  */
 export function createContextFunction(services: Services) {
-  return async (headers: IncomingHttpHeaders, clientIp: string): Promise<GraphQLContext> => {
+  return async (
+    headers: IncomingHttpHeaders,
+    clientIp: string,
+    operationLog: OperationLogEntry,
+  ): Promise<GraphQLContext> => {
     let viewer: GraphQLContext['viewer'];
     try {
       viewer = await resolveViewer(services, headers.authorization);
     } catch (error) {
-      if (error instanceof AuthenticationError) throw toUnauthorizedError(error);
-      throw error;
+      if (!(error instanceof AuthenticationError)) throw error;
+      // Apollo runs no plugin for a request whose context fails: record the outcome here.
+      operationLog.errorCodes = [errorCodeOf(extensionsFor(error))];
+      throw toUnauthorizedError(error);
     }
+    if (viewer !== null) operationLog.userId = viewer.userId;
     const userAgent = headers['user-agent'];
     return {
       viewer,
       services,
       userAgent: userAgent === undefined ? null : userAgent.slice(0, MAX_USER_AGENT_LENGTH),
       clientIp,
+      operationLog,
       credentialsVerifiedFor: new Set(),
       loaders: { userById: new DataLoader((ids: readonly string[]) => services.users.findByIds(ids)) },
     };

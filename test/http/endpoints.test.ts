@@ -45,10 +45,13 @@ describe('HTTP endpoints', () => {
     expect(response.status).toBe(405);
   });
 
-  it('refuses a body over 100 KiB with 413', async () => {
+  it('refuses a body over 100 KiB with 413 PAYLOAD_TOO_LARGE', async () => {
     const query = `{ me { id } } # ${'x'.repeat(100 * 1024)}`;
     const response = await post(JSON.stringify({ query }));
     expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({
+      errors: [{ message: 'The request body is larger than 100 KiB.', extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+    });
   });
 
   it('accepts a body just under 100 KiB', async () => {
@@ -63,15 +66,28 @@ describe('HTTP endpoints', () => {
     expect(await response.text()).toMatch(/batch/i);
   });
 
-  it('refuses a simple (CSRF-able) text/plain POST', async () => {
+  it('refuses a simple (CSRF-able) text/plain POST with 400 (CSRF prevention)', async () => {
     const response = await post(JSON.stringify({ query: ME }), { 'content-type': 'text/plain' });
-    expect(response.status).toBeGreaterThanOrEqual(400);
-    expect(response.status).toBeLessThan(500);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/CSRF/);
   });
 
-  it('answers malformed JSON with 400', async () => {
+  it('refuses a body that is not JSON with 415', async () => {
+    const response = await post('<query/>', { 'content-type': 'application/xml' });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({
+      errors: [{ message: 'Send the request as application/json.', extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } }],
+    });
+  });
+
+  it('answers malformed JSON with 400 BAD_REQUEST, naming no internals', async () => {
     const response = await post('{"query": ');
     expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({
+      errors: [{ message: 'The request could not be read (malformed JSON or headers).', extensions: { code: 'BAD_REQUEST' } }],
+    });
+    expect(text).not.toMatch(/FST_|fastify|Unexpected token/i);
   });
 
   it('answers a syntax error with 400 GRAPHQL_PARSE_FAILED', async () => {
@@ -112,8 +128,12 @@ describe('HTTP endpoints', () => {
     expect(response.status).toBe(400);
   });
 
-  it('answers an unknown path with 404', async () => {
-    expect((await fetch(`${app.url}/nope`)).status).toBe(404);
+  it('answers an unknown path with 404 NOT_FOUND', async () => {
+    const response = await fetch(`${app.url}/nope`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      errors: [{ message: 'There is nothing here. GraphQL is at /graphql.', extensions: { code: 'NOT_FOUND' } }],
+    });
   });
 
   it('serves introspection in development', async () => {
