@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { ApolloServer } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -7,7 +8,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -60,6 +61,8 @@ const READY_TIMEOUT_MS = 2_000;
 // changes made in this process invalidate at once.
 const SESSION_CACHE_TTL_MS = 500;
 const SESSION_CACHE_MAX_ENTRIES = 100_000;
+// The longest a shutdown waits for a busy event loop before it stops accepting.
+const SETTLE_MAX_MS = 5_000;
 const RATE_LIMIT_PURGE_INTERVAL_MS = 10 * 60 * 1000; // 10 minutes
 
 /** Builds and starts the server on config.port (0 = any free port). Reads no environment. */
@@ -95,6 +98,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   let apollo: ApolloServer<GraphQLContext> | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
+  // Set when stop() begins: /readyz answers 503 to whatever still reaches it.
+  let draining = false;
   try {
     await database.migrate();
     const signingKey = await loadSigningKey(config.jwt, config.dataDir);
@@ -170,7 +175,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         onInternalError: (error) => logInternalError(log, error),
       }),
       plugins: [
-        fastifyApolloDrainPlugin(fastify),
         queryCostPlugin(schema),
         operationLogPlugin({ includeDocument: config.logLevel === 'debug' || config.logLevel === 'trace' }),
         ApolloServerPluginLandingPageDisabled(),
@@ -194,11 +198,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         },
       }),
     });
-    registerProbes(fastify, database);
+    registerProbes(fastify, database, () => draining);
     registerErrorReplies(fastify, config);
     fastify.get('/.well-known/jwks.json', async (_request, reply) =>
       reply.header('cache-control', 'public, max-age=300').send(signingKey.jwks),
     );
+    // While draining, each connection closes after its response: a keep-alive connection
+    // must not sit idle until the drain timeout once its last request is answered.
+    fastify.addHook('onSend', async (_request, reply) => {
+      if (draining) reply.header('connection', 'close');
+    });
     fastify.addHook('onResponse', async (request, reply) => {
       // One line per request; for /graphql it carries the operation (never the query string).
       log.info(
@@ -223,6 +232,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw error;
   }
 
+  // When the last connection was accepted: a shutdown waits for the accept queue to empty.
+  let lastAcceptedAt = performance.now();
+  fastify.server.on('connection', () => (lastAcceptedAt = performance.now()));
+  /** Resolves once the event loop keeps time and accepts nothing for a while, or after maxMs. */
+  const settle = async (maxMs: number) => {
+    const deadline = performance.now() + maxMs;
+    let onTime = 0;
+    while ((onTime < 3 || performance.now() - lastAcceptedAt < 100) && performance.now() < deadline) {
+      const started = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      onTime = performance.now() - started < 25 ? onTime + 1 : 0;
+    }
+  };
   const { port } = fastify.server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   let stopping: Promise<void> | undefined;
@@ -231,9 +253,23 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     stop: () => {
       stopping ??= (async () => {
         clearInterval(purgeTimer);
+        draining = true;
+        // No new connections from here; requests in flight get the drain timeout to finish.
+        const cut = setTimeout(() => {
+          log.warn({ drainTimeoutSeconds: config.drainTimeoutSeconds }, 'drain timeout: closing the connections left');
+          fastify.server.closeAllConnections();
+        }, config.drainTimeoutSeconds * 1000);
         try {
+          // Closing the listener resets connections still in its accept queue, and closing
+          // the server destroys every connection it counts as idle, including one whose
+          // request is on the wire but not yet read. Both happen when the event loop is
+          // busy (the embedded database runs queries on it), so wait until it keeps time
+          // again: everything sent before the signal is then accepted, read and in flight.
+          await settle(Math.min(SETTLE_MAX_MS, config.drainTimeoutSeconds * 500));
           await fastify.close();
+          await apollo?.stop();
         } finally {
+          clearTimeout(cut);
           await database.close();
         }
       })();
@@ -305,9 +341,10 @@ function registerErrorReplies(fastify: FastifyInstance, config: Config): void {
   });
 }
 
-function registerProbes(fastify: FastifyInstance, database: Database): void {
+function registerProbes(fastify: FastifyInstance, database: Database, isDraining: () => boolean): void {
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   fastify.get('/readyz', async (_request, reply) => {
+    if (isDraining()) return reply.code(503).send({ status: 'draining' });
     try {
       await withTimeout(database.ping(), READY_TIMEOUT_MS);
       return { status: 'ready' };
@@ -322,6 +359,7 @@ function logInternalError(log: FastifyBaseLogger, error: unknown): void {
   if (databaseError !== undefined) log.error({ error: databaseError }, 'unexpected database error');
   else log.error({ err: error }, 'unexpected error');
 }
+
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

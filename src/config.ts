@@ -29,6 +29,8 @@ export interface Config {
   readonly enableIntrospection: boolean;
   readonly enablePlayground: boolean;
   readonly logLevel: LogLevel;
+  /** On SIGTERM, how long requests in flight may take to finish before their connections are cut. */
+  readonly drainTimeoutSeconds: number;
 }
 
 export interface JwtConfig {
@@ -141,6 +143,7 @@ const envSchema = z.object({
   CORS_ORIGINS: optionalString,
   ENABLE_INTROSPECTION: boolean,
   ENABLE_PLAYGROUND: boolean,
+  DRAIN_TIMEOUT_SECONDS: integer(10, 0, 3_600),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -219,6 +222,7 @@ export function loadConfig(env: Env): Config {
     enableIntrospection: values.ENABLE_INTROSPECTION ?? !isProduction,
     enablePlayground: values.ENABLE_PLAYGROUND ?? !isProduction,
     logLevel: values.LOG_LEVEL,
+    drainTimeoutSeconds: values.DRAIN_TIMEOUT_SECONDS,
   });
 }
 

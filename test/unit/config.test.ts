@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       enableIntrospection: true,
       enablePlayground: true,
       logLevel: 'info',
+      drainTimeoutSeconds: 10,
     });
   });
 

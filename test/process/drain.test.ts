@@ -1,0 +1,131 @@
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { LOGIN, postGraphQL, signUpUser, type TestApp } from '../helpers/test-app.js';
+
+const cleanup: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const task of cleanup.splice(0).reverse()) await task();
+});
+
+async function start(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-drain-'));
+  cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+  const template = process.env.GATEHOUSE_TEST_TEMPLATE_DIR;
+  if (template !== undefined) await cp(join(template, 'pgdata'), join(dataDir, 'pgdata'), { recursive: true });
+  const server = await startServerProcess({ DATA_DIR: dataDir, JWT_SECRET: 'a'.repeat(40), ...env });
+  cleanup.push(() => server.stop('SIGKILL'));
+  return server;
+}
+
+const asApp = (server: ServerProcess) =>
+  ({ graphql: (query: string, variables?: Record<string, unknown>) => postGraphQL(server.url, query, variables) }) as TestApp;
+
+function openSocket(url: string): Promise<Socket> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+function readAll(socket: Socket): Promise<string> {
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return new Promise((resolve) => socket.once('close', () => resolve(text)));
+}
+
+const exitOf = (server: ServerProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (server.child.exitCode !== null) resolve(server.child.exitCode);
+    else server.child.once('exit', (code) => resolve(code));
+  });
+
+describe('graceful drain on SIGTERM', () => {
+  it('finishes 50 requests in flight, answers /readyz 503, refuses new connections, exits 0', async () => {
+    // Attempts in flight count towards the brute-force limit until they succeed: raise it.
+    const server = await start({ LOGIN_MAX_FAILURES: '100' });
+    const user = await signUpUser(asApp(server));
+    const body = JSON.stringify({ query: LOGIN, variables: { email: user.email, password: user.password } });
+    const head = `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+
+    // 50 logins, each on its own connection, each fully sent before the signal.
+    const sockets = await Promise.all(Array.from({ length: 50 }, () => openSocket(server.url)));
+    const answers = sockets.map(readAll);
+    await Promise.all(sockets.map((socket) => new Promise((resolve) => socket.write(head + body, resolve))));
+    // And one whose body is only half sent: in flight until the test sends the rest.
+    const slow = await openSocket(server.url);
+    const slowAnswer = readAll(slow);
+    slow.write(head + body.slice(0, 40));
+    await new Promise((resolve) => setTimeout(resolve, 250));
+
+    const exited = exitOf(server);
+    server.child.kill('SIGTERM');
+
+    // Until the listener closes, a probe is still accepted, and /readyz says 503.
+    const probes: string[] = [];
+    const probe = async () => {
+      const outcome = await openSocket(server.url).then(
+        async (socket) => {
+          const answer = readAll(socket);
+          socket.write('GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+          return (await answer).split('\r\n', 1)[0]!;
+        },
+        (error: NodeJS.ErrnoException) => error.code!,
+      );
+      probes.push(outcome);
+      return outcome;
+    };
+    const deadline = Date.now() + 5_000;
+    while ((await probe()) === 'HTTP/1.1 200 OK' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await probe();
+    }
+    // Probes 30 ms apart keep it open; once they stop, it closes within ~100 ms.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await probe();
+    expect(probes.filter((line) => line !== 'HTTP/1.1 200 OK')).toEqual([
+      'HTTP/1.1 503 Service Unavailable',
+      'HTTP/1.1 503 Service Unavailable',
+      'HTTP/1.1 503 Service Unavailable',
+      'HTTP/1.1 503 Service Unavailable',
+      'ECONNREFUSED',
+    ]);
+    expect(server.child.exitCode).toBeNull();
+
+    // The half-sent request is still served once its body arrives.
+    slow.write(body.slice(40));
+    expect(await slowAnswer).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*"accessToken"/);
+
+    const responses = await Promise.all(answers);
+    const failed = responses.filter((text) => !/^HTTP\/1\.1 200 OK/.test(text) || !text.includes('"accessToken"'));
+    expect(failed).toEqual([]);
+    expect(await exited).toBe(0);
+    expect(server.output()).not.toMatch(/"level":(50|60)/);
+  });
+
+  it('cuts a request that does not finish within DRAIN_TIMEOUT_SECONDS and still exits 0', async () => {
+    const server = await start({ DRAIN_TIMEOUT_SECONDS: '1' });
+    // A request whose body never finishes arriving: in flight for ever.
+    const stuck = await openSocket(server.url);
+    const closed = readAll(stuck);
+    stuck.write('POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"query":');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const started = Date.now();
+    const exited = exitOf(server);
+    server.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const took = Date.now() - started;
+    await closed;
+    expect(took).toBeGreaterThanOrEqual(900);
+    expect(took).toBeLessThan(10_000);
+    expect(server.output()).toContain('drain timeout');
+  });
+});
