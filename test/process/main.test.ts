@@ -1,6 +1,9 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { LOGIN, ME, PASSWORD, SIGN_UP, postGraphQL, uniqueEmail } from '../helpers/test-app.js';
 import { runToExit, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
@@ -86,4 +89,40 @@ describe('the server process (node dist/main.js)', () => {
     const server = await start({ DATA_DIR: await tempDataDir({ migrated: true }) });
     expect(await server.stop('SIGINT')).toBe(0);
   });
+});
+
+describe('npm start', () => {
+  it('runs node with no shell in between, so SIGTERM sent to npm ends in a clean exit 0', async () => {
+    const dataDir = await tempDataDir({ migrated: true });
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    // --ignore-scripts skips prestart's build: other test files run dist/ meanwhile.
+    const npm = spawn('npm', ['start', '--silent', '--ignore-scripts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanup.push(async () => npm.exitCode === null && npm.kill('SIGKILL'));
+    let output = '';
+    npm.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    npm.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not ready:\n${output}`)), 60_000);
+      npm.stdout!.on('data', () => {
+        const match = /Gatehouse ready at (http:\/\/[^/"]+)\/graphql/.exec(output);
+        if (match) (clearTimeout(timer), resolve(match[1]!));
+      });
+    });
+    expect((await postGraphQL(url, '{ __typename }')).status).toBe(200);
+
+    // npm's child is node itself (`exec`), not a shell that would swallow the signal.
+    const children = execFileSync('ps', ['--ppid', String(npm.pid), '-o', 'args=']).toString().trim();
+    expect(children).toMatch(/^node .*dist\/main\.js$/m);
+    expect(children).not.toMatch(/^(\/bin\/)?sh /m);
+
+    const exited = once(npm, 'exit');
+    npm.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(0);
+    expect(output).not.toMatch(/Shutdown after|ERR!/);
+  }, 90_000);
 });
