@@ -24,7 +24,7 @@ import { describeDatabaseError, openDatabase, type Database } from './db/databas
 import type { GraphQLContext, Services } from './graphql/context.js';
 import { createContextFunction } from './graphql/create-context.js';
 import { operationLogPlugin, type OperationLogEntry } from './graphql/operation-log.js';
-import { createFormatError } from './graphql/error-mapping.js';
+import { createFormatError, unavailableStatusPlugin } from './graphql/error-mapping.js';
 import { QUERY_LIMITS, queryCostPlugin, queryLimitRules } from './graphql/query-limits.js';
 import { buildSchema } from './graphql/schema.js';
 import { createAccessTokens } from './tokens/access-token.js';
@@ -93,6 +93,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    poolSize: config.databasePoolSize,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
     onError: (error) => log.warn({ error: error.message }, 'database connection problem'),
     ...(options.onQuery && { onQuery: options.onQuery }),
   });
@@ -176,6 +178,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       }),
       plugins: [
         queryCostPlugin(schema),
+        unavailableStatusPlugin(),
         operationLogPlugin({ includeDocument: config.logLevel === 'debug' || config.logLevel === 'trace' }),
         ApolloServerPluginLandingPageDisabled(),
         // No @cacheControl hints here: the default plugin only adds a hook to every field.

@@ -11,6 +11,10 @@ export interface Config {
   readonly dataDir: string;
   /** Real PostgreSQL; undefined = embedded PGlite under dataDir. */
   readonly databaseUrl: string | undefined;
+  /** Connections per process to a real PostgreSQL. */
+  readonly databasePoolSize: number;
+  /** PostgreSQL statement_timeout for every query, in ms. */
+  readonly databaseStatementTimeoutMs: number;
   readonly jwt: JwtConfig;
   readonly refreshTokenTtlSeconds: number;
   readonly refreshReuseGraceSeconds: number;
@@ -112,6 +116,8 @@ const envSchema = z.object({
       .refine((value) => URL.canParse(value), 'must be a valid URL')
       .optional(),
   ),
+  DATABASE_POOL_SIZE: integer(10, 1, 1_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: integer(5_000, 100, 600_000),
   JWT_ALGORITHM: z.preprocess(
     blankToUndefined,
     z.enum(JWT_ALGORITHMS, { error: 'must be HS256, RS256 or ES256' }).default('HS256'),
@@ -198,6 +204,8 @@ export function loadConfig(env: Env): Config {
     isProduction,
     dataDir: values.DATA_DIR,
     databaseUrl: values.DATABASE_URL,
+    databasePoolSize: values.DATABASE_POOL_SIZE,
+    databaseStatementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
     jwt: {
       algorithm: values.JWT_ALGORITHM,
       secret: values.JWT_SECRET,

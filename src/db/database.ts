@@ -43,7 +43,15 @@ export interface DatabaseOptions {
   onError?: (error: Error) => void;
   /** Called with every query's SQL text (never its parameters): tests count queries. */
   onQuery?: (sql: string) => void;
+  /** Connections per process to a real PostgreSQL. @default 10 */
+  poolSize?: number;
+  /** PostgreSQL's statement_timeout for every query, in ms. @default 5000 */
+  statementTimeoutMs?: number;
 }
+
+// Waiting longer than this for a connection (new or from the pool) fails the request:
+// with the database down or unreachable, clients get an answer instead of a hang.
+const CONNECT_TIMEOUT_MS = 5_000;
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
 // Any fixed 64-bit key works; it only has to be the same in every Gatehouse process.
@@ -53,7 +61,12 @@ const MIGRATION_LOCK_KEY = 4_711_202_611n;
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.databaseUrl === undefined
     ? openEmbedded(options.dataDir, options.onQuery)
-    : openPostgres(options.databaseUrl, options.onError ?? (() => {}), options.onQuery);
+    : openPostgres(options.databaseUrl, {
+        onError: options.onError ?? (() => {}),
+        onQuery: options.onQuery,
+        poolSize: options.poolSize ?? 10,
+        statementTimeoutMs: options.statementTimeoutMs ?? 5_000,
+      });
 }
 
 const queryLogger = (onQuery: ((sql: string) => void) | undefined) =>
@@ -118,12 +131,28 @@ async function initializeDataDir(pgdata: string): Promise<void> {
   if (code !== 0) throw new Error(`Initialising the embedded database in ${pgdata} failed (exit ${code}).`);
 }
 
+interface PostgresOptions {
+  onError: (error: Error) => void;
+  onQuery: ((sql: string) => void) | undefined;
+  poolSize: number;
+  statementTimeoutMs: number;
+}
+
 async function openPostgres(
   databaseUrl: string,
-  onError: (error: Error) => void,
-  onQuery?: (sql: string) => void,
+  { onError, onQuery, poolSize, statementTimeoutMs }: PostgresOptions,
 ): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: databaseUrl });
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: poolSize,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // The server ends a statement that runs too long; the client stops waiting a little
+    // later, for a server that no longer answers at all.
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + 1_000,
+    idle_in_transaction_session_timeout: statementTimeoutMs * 2,
+    keepAlive: true,
+  });
   // An idle client's connection error (server restart) must not crash the process.
   pool.on('error', onError);
   const db = drizzlePostgres({ client: pool, schema, logger: queryLogger(onQuery) });
@@ -153,6 +182,34 @@ async function openPostgres(
       await pool.end();
     },
   };
+}
+
+// SQLSTATE classes and codes that mean "the database cannot serve us now", not "this
+// query is wrong": connection exceptions (08), shutdown and crash (57P01-57P03),
+// too many connections (53300), statement timeout (57014).
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
+const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection error|Connection refused/i;
+
+/** Whether an error (or its cause) means the database is unreachable or overloaded, not that a query is wrong. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  // Duck-typed, not `instanceof Error`: Node's own socket errors may come from another realm.
+  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 5; depth++) {
+    const { code, message, errors, cause } = current as {
+      code?: unknown;
+      message?: unknown;
+      errors?: unknown;
+      cause?: unknown;
+    };
+    if (typeof code === 'string' && (UNAVAILABLE_NODE_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08'))) {
+      return true;
+    }
+    // A failed query's own message quotes its parameters: only a driver's message counts.
+    if (typeof message === 'string' && !('query' in current) && UNAVAILABLE_MESSAGES.test(message)) return true;
+    if (Array.isArray(errors) && errors.some((inner) => isDatabaseUnavailable(inner))) return true;
+    current = cause;
+  }
+  return false;
 }
 
 /**

@@ -5,7 +5,8 @@ import { GraphQLError } from 'graphql';
 import { resolveViewer } from '../auth/viewer.js';
 import { AuthenticationError } from '../errors.js';
 import type { GraphQLContext, Services } from './context.js';
-import { extensionsFor } from './error-mapping.js';
+import { isDatabaseUnavailable } from '../db/database.js';
+import { extensionsFor, UNAVAILABLE_MESSAGE } from './error-mapping.js';
 import { errorCodeOf, type OperationLogEntry } from './operation-log.js';
 
 // Longer User-Agent strings are cut before they are stored on a session.
@@ -26,6 +27,15 @@ export function createContextFunction(services: Services) {
     try {
       viewer = await resolveViewer(services, headers.authorization);
     } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        operationLog.errorCodes = ['SERVICE_UNAVAILABLE'];
+        throw new GraphQLError(UNAVAILABLE_MESSAGE, {
+          extensions: {
+            code: 'SERVICE_UNAVAILABLE',
+            http: { status: 503, headers: new HeaderMap([['retry-after', '1']]) },
+          },
+        });
+      }
       if (!(error instanceof AuthenticationError)) throw error;
       // Apollo runs no plugin for a request whose context fails: record the outcome here.
       operationLog.errorCodes = [errorCodeOf(extensionsFor(error))];

@@ -1,5 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { describeDatabaseError, isDatabaseUnavailable } from '../db/database.js';
 import { AppError, RateLimitedError, type AppErrorCode } from '../errors.js';
 
 /** The contract's `extensions` for each domain error. A Record, so a new code cannot be forgotten. */
@@ -35,6 +37,7 @@ export interface FormatErrorOptions {
 }
 
 const INTERNAL_MESSAGE = 'Internal server error';
+export const UNAVAILABLE_MESSAGE = 'The database is unavailable. Try again shortly.';
 
 /**
  * Apollo's formatError: the one place where every error becomes what a client sees.
@@ -51,11 +54,42 @@ export function createFormatError(options: FormatErrorOptions) {
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return formatted;
     options.onInternalError(original);
+    if (isDatabaseUnavailable(original)) {
+      return {
+        message: UNAVAILABLE_MESSAGE,
+        ...(formatted.path && { path: formatted.path }),
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      };
+    }
+    // A failed query's message quotes its parameters (password and token hashes): even in
+    // development the client sees only the driver's own words; the log has the SQL.
+    const database = describeDatabaseError(original);
+    const developmentMessage = database === undefined ? formatted.message : `Database query failed: ${String(database.message)}`;
     return {
-      message: options.maskInternalErrors ? INTERNAL_MESSAGE : formatted.message,
+      message: options.maskInternalErrors ? INTERNAL_MESSAGE : developmentMessage,
       ...(formatted.locations && { locations: formatted.locations }),
       ...(formatted.path && { path: formatted.path }),
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     };
+  };
+}
+
+/**
+ * A response carrying SERVICE_UNAVAILABLE is a 503 with Retry-After, so that load balancers
+ * and clients see a retryable failure. (Apollo fixes the status before formatError runs.)
+ */
+export function unavailableStatusPlugin(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const errors = response.body.singleResult.errors ?? [];
+          if (!errors.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE')) return;
+          response.http.status = 503;
+          response.http.headers.set('retry-after', '1');
+        },
+      };
+    },
   };
 }

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 
 export interface GraphQLResponse<TData = Record<string, unknown>> {
@@ -44,7 +44,7 @@ export interface TestApp {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { onQuery?: (sql: string) => void } = {},
+  options: Pick<AppOptions, 'onQuery' | 'sessionCacheTtlMs'> = {},
 ): Promise<TestApp> {
   // A given DATA_DIR is reused as it is (a restart); otherwise a fresh copy of the template.
   const reuse = env.DATA_DIR !== undefined;

@@ -23,6 +23,8 @@ describe('loadConfig', () => {
       isProduction: false,
       dataDir: './data',
       databaseUrl: undefined,
+      databasePoolSize: 10,
+      databaseStatementTimeoutMs: 5_000,
       jwt: {
         algorithm: 'HS256',
         secret: undefined,
@@ -143,6 +145,9 @@ describe('loadConfig', () => {
     [{ ENABLE_INTROSPECTION: 'maybe' }, 'ENABLE_INTROSPECTION: must be one of true, false, 1, 0, yes, no, on, off'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'],
     [{ ADMIN_EMAIL: 'a@b.co' }, 'ADMIN_PASSWORD: ADMIN_EMAIL and ADMIN_PASSWORD must be set together'],
+    [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE: must be at least 1'],
+    [{ DATABASE_STATEMENT_TIMEOUT_MS: '50' }, 'DATABASE_STATEMENT_TIMEOUT_MS: must be at least 100'],
+    [{ DRAIN_TIMEOUT_SECONDS: 'soon' }, 'DRAIN_TIMEOUT_SECONDS: must be a whole number'],
     [{ LOGIN_MAX_FAILURES_PER_IP: '0' }, 'LOGIN_MAX_FAILURES_PER_IP: must be at least 1'],
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY: "true" is not an IP address or CIDR range (use a hop count, or addresses like 10.0.0.0/8,127.0.0.1)'],
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY: "10.0.0.0/33" is not an IP address or CIDR range (use a hop count, or addresses like 10.0.0.0/8,127.0.0.1)'],
