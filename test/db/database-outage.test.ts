@@ -51,6 +51,7 @@ describeWithPostgres('a PostgreSQL outage', () => {
       expect(outcome(signUp)).toEqual(UNAVAILABLE);
       expect(me.status).toBe(503);
       expect(outcome(me)).toEqual(UNAVAILABLE);
+      expect(JSON.stringify(signUp.body)).not.toMatch(/argon2|params|Failed query/);
       expect(prod.status).toBe(503);
       expect(prod.body.errors).toEqual([
         { message: 'The database is unavailable. Try again shortly.', path: ['signUp'], extensions: UNAVAILABLE },
