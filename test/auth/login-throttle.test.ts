@@ -188,6 +188,21 @@ describe('where the limit is kept', () => {
 });
 
 describe('the client address', () => {
+  it('with TRUST_PROXY=1, is the address the proxy saw, whatever the client put before it', async () => {
+    const behindOneProxy = await startTestApp({ LOGIN_MAX_FAILURES: '1', TRUST_PROXY: '1' });
+    try {
+      const user = await signUpUser(behindOneProxy);
+      const client = randomIp();
+      // The proxy appends the address it saw; everything left of it is the client's say.
+      const login = (forged: string, password: string) =>
+        behindOneProxy.graphql(LOGIN, { email: user.email, password }, { headers: { 'x-forwarded-for': `${forged}, ${client}` } });
+      expect(outcome(await login(randomIp(), 'wrong'))).toEqual(INVALID);
+      expect(outcome(await login(randomIp(), user.password))).toEqual(LIMITED);
+    } finally {
+      await behindOneProxy.stop();
+    }
+  });
+
   it('ignores X-Forwarded-For unless TRUST_PROXY names the proxy', async () => {
     const direct = await startTestApp({ LOGIN_MAX_FAILURES: '1' });
     try {
