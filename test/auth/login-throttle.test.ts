@@ -217,3 +217,31 @@ describe('the client address', () => {
     }
   });
 });
+
+// Two servers on one database need a real PostgreSQL (the embedded one is one process's).
+const describeWithPostgres = process.env.DATABASE_URL === undefined ? describe.skip : describe;
+if (process.env.DATABASE_URL === undefined) {
+  console.warn('Skipped "the limit across instances": it needs DATABASE_URL (a real PostgreSQL).');
+}
+
+describeWithPostgres('the limit across instances', () => {
+  it('counts failures made on two servers sharing one PostgreSQL together', async () => {
+    const env = { LOGIN_MAX_FAILURES: '3', TRUST_PROXY: '127.0.0.1' };
+    const a = await startTestApp(env);
+    const b = await startTestApp({ ...env, JWT_SECRET: a.jwtSecret });
+    try {
+      const ip = randomIp();
+      const user = await signUpUser(a);
+      const login = (server: TestApp, password: string) =>
+        server.graphql(LOGIN, { email: user.email, password }, { headers: { 'x-forwarded-for': ip } });
+      expect(outcome(await login(a, 'wrong'))).toEqual(INVALID);
+      expect(outcome(await login(b, 'wrong'))).toEqual(INVALID);
+      expect(outcome(await login(a, 'wrong'))).toEqual(INVALID);
+      expect(outcome(await login(b, user.password))).toEqual(LIMITED);
+      expect(outcome(await login(a, user.password))).toEqual(LIMITED);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+});
