@@ -73,6 +73,40 @@ describeWithPostgres('a PostgreSQL outage', () => {
     expect((await signUpUser(app)).user.id).toEqual(expect.any(String));
   });
 
+  it('hears revocations by notification again after the outage (the LISTEN connection reconnects)', async () => {
+    // A server whose cached sessions are trusted for the full second the contract allows:
+    // a refusal well under that came by notification, not by the cache expiring.
+    const proxied = new URL(databaseUrl!);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    const listening = await startTestApp({ DATABASE_URL: proxied.toString() }, { sessionCacheTtlMs: 1_000 });
+    const direct = await startTestApp({ JWT_SECRET: listening.jwtSecret, DATABASE_URL: databaseUrl! });
+    try {
+      await proxy.down();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await proxy.up();
+
+      const delays: number[] = [];
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline && !(delays.length >= 3 && delays.slice(-3).every((delay) => delay < 250))) {
+        const user = await signUpUser(direct);
+        if (outcome(await listening.graphql(ME, {}, { token: user.accessToken })) !== 'OK') continue; // still reconnecting
+        expect(outcome(await direct.graphql('mutation { logout }', {}, { token: user.accessToken }))).toBe('OK');
+        const started = performance.now();
+        while (outcome(await listening.graphql(ME, {}, { token: user.accessToken })) === 'OK') {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        delays.push(performance.now() - started);
+      }
+      expect(delays.slice(-3).every((delay) => delay < 250)).toBe(true);
+      expect(Math.max(...delays)).toBeLessThan(1_100);
+    } finally {
+      await proxy.up();
+      await direct.stop();
+      await listening.stop();
+    }
+  }, 30_000);
+
   it('gives up on a database that stopped answering within the connection timeout, not never', async () => {
     const user = await signUpUser(app);
     proxy.blackhole();
