@@ -35,6 +35,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** On SIGTERM, how long requests in flight may take to finish before their connections are cut. */
   readonly drainTimeoutSeconds: number;
+  /** Worker processes for `npm run start:cluster`; undefined = one per CPU core. */
+  readonly clusterWorkers: number | undefined;
 }
 
 export interface JwtConfig {
@@ -150,6 +152,15 @@ const envSchema = z.object({
   ENABLE_INTROSPECTION: boolean,
   ENABLE_PLAYGROUND: boolean,
   DRAIN_TIMEOUT_SECONDS: integer(10, 0, 3_600),
+  CLUSTER_WORKERS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(1, 'must be at least 1').max(256, 'must be at most 256'))
+      .optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -231,6 +242,7 @@ export function loadConfig(env: Env): Config {
     enablePlayground: values.ENABLE_PLAYGROUND ?? !isProduction,
     logLevel: values.LOG_LEVEL,
     drainTimeoutSeconds: values.DRAIN_TIMEOUT_SECONDS,
+    clusterWorkers: values.CLUSTER_WORKERS,
   });
 }
 

@@ -47,6 +47,7 @@ describe('loadConfig', () => {
       enablePlayground: true,
       logLevel: 'info',
       drainTimeoutSeconds: 10,
+      clusterWorkers: undefined,
     });
   });
 
@@ -147,6 +148,7 @@ describe('loadConfig', () => {
     [{ ADMIN_EMAIL: 'a@b.co' }, 'ADMIN_PASSWORD: ADMIN_EMAIL and ADMIN_PASSWORD must be set together'],
     [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE: must be at least 1'],
     [{ DATABASE_STATEMENT_TIMEOUT_MS: '50' }, 'DATABASE_STATEMENT_TIMEOUT_MS: must be at least 100'],
+    [{ CLUSTER_WORKERS: '0' }, 'CLUSTER_WORKERS: must be at least 1'],
     [{ DRAIN_TIMEOUT_SECONDS: 'soon' }, 'DRAIN_TIMEOUT_SECONDS: must be a whole number'],
     [{ LOGIN_MAX_FAILURES_PER_IP: '0' }, 'LOGIN_MAX_FAILURES_PER_IP: must be at least 1'],
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY: "true" is not an IP address or CIDR range (use a hop count, or addresses like 10.0.0.0/8,127.0.0.1)'],
