@@ -5,6 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { benchProcesses } from './processes.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -178,7 +179,31 @@ console.log(`\nThis version vs before (\`me\` with a token): ${ratio(0, 1)}x the
 console.log(`Cost of token verification + cached session check (\`__typename\` with vs without a token): ` +
   `${((1 - rows[3].rps / rows[4].rps) * 100).toFixed(1)} % of throughput, ` +
   `${(rows[3].cpuUsPerRequest - rows[4].cpuUsPerRequest).toFixed(0)} µs of server CPU per request.`);
+// One process against two (start:cluster): needs a real PostgreSQL.
+let processes;
+if (process.env.DATABASE_URL === undefined) {
+  console.log('\n1 vs 2 processes: skipped (set DATABASE_URL to a PostgreSQL to measure start:cluster).');
+} else {
+  const { configs, results: raw } = await benchProcesses({
+    databaseUrl: process.env.DATABASE_URL,
+    rounds: ROUNDS,
+    duration: DURATION,
+    connections: CONNECTIONS * 2,
+  });
+  processes = configs.map((config, index) => ({
+    scenario: config.name,
+    rps: median(raw[index].map((r) => r.rps)),
+    p50: median(raw[index].map((r) => r.p50)),
+    p99: median(raw[index].map((r) => r.p99)),
+  }));
+  console.log(`\n${ROUNDS} rounds x ${DURATION} s, ${CONNECTIONS * 2} connections, no pinning (two workers need both cores):\n`);
+  console.log('| scenario | req/s | p50 ms | p99 ms |');
+  console.log('|---|---:|---:|---:|');
+  for (const row of processes) console.log(`| ${row.scenario} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} |`);
+  console.log(`\n2 workers vs 1 process: ${(processes[1].rps / processes[0].rps).toFixed(2)}x the throughput.`);
+}
+
 await mkdir(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-await writeFile(file, JSON.stringify({ node: process.version, rounds: ROUNDS, duration: DURATION, rows, raw: results }, null, 2));
+await writeFile(file, JSON.stringify({ node: process.version, rounds: ROUNDS, duration: DURATION, rows, processes, raw: results }, null, 2));
 console.log(`\nRaw results: ${fileURLToPath(file)}`);
