@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { ApolloServer } from '@apollo/server';
 import {
@@ -27,6 +28,7 @@ import { operationLogPlugin, type OperationLogEntry } from './graphql/operation-
 import { createFormatError, unavailableStatusPlugin } from './graphql/error-mapping.js';
 import { QUERY_LIMITS, queryCostPlugin, queryLimitRules } from './graphql/query-limits.js';
 import { buildSchema } from './graphql/schema.js';
+import { IDE_ASSETS, IDE_CONTENT_SECURITY_POLICY, IDE_PAGE } from './ide/ide-page.js';
 import { createAccessTokens } from './tokens/access-token.js';
 import { deriveSecret, loadSigningKey } from './tokens/signing-key.js';
 import { createCursorCodec } from './pagination/connection.js';
@@ -190,17 +192,28 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await registerBrowserPolicies(fastify, config);
     const createContext = createContextFunction(services);
     const operationLogs = new WeakMap<FastifyRequest, OperationLogEntry>();
+    const apolloHandler = fastifyApolloHandler(apollo, {
+      context: (request) => {
+        const operationLog: OperationLogEntry = {};
+        operationLogs.set(request, operationLog);
+        return createContext(request.headers, request.ip, operationLog);
+      },
+    });
     fastify.route({
       url: '/graphql',
       method: ['GET', 'POST'],
-      handler: fastifyApolloHandler(apollo, {
-        context: (request) => {
-          const operationLog: OperationLogEntry = {};
-          operationLogs.set(request, operationLog);
-          return createContext(request.headers, request.ip, operationLog);
-        },
-      }),
+      // A browser opening /graphql gets the IDE (when enabled), never an executed query.
+      preHandler: async (request, reply) => {
+        if (config.enablePlayground && request.method === 'GET' && request.headers.accept?.includes('text/html')) {
+          return reply
+            .type('text/html; charset=utf-8')
+            .header('content-security-policy', IDE_CONTENT_SECURITY_POLICY)
+            .send(IDE_PAGE);
+        }
+      },
+      handler: apolloHandler,
     });
+    if (config.enablePlayground) registerIdeAssets(fastify);
     registerProbes(fastify, database, () => draining);
     registerErrorReplies(fastify, config);
     fastify.get('/.well-known/jwks.json', async (_request, reply) =>
@@ -341,6 +354,22 @@ function registerErrorReplies(fastify: FastifyInstance, config: Config): void {
     request.log.error({ reqId: request.id, err: error }, 'unexpected error');
     const message = config.isProduction ? 'Internal server error' : error.message;
     return response.code(500).send(body('INTERNAL_SERVER_ERROR', message));
+  });
+}
+
+function registerIdeAssets(fastify: FastifyInstance): void {
+  const cache = new Map<string, Buffer>();
+  fastify.get('/', async (_request, reply) => reply.redirect('/graphql'));
+  fastify.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
+  fastify.get<{ Params: { name: string } }>('/ide/:name', async (request, reply) => {
+    const asset = Object.hasOwn(IDE_ASSETS, request.params.name) ? IDE_ASSETS[request.params.name] : undefined;
+    if (asset === undefined) return reply.callNotFound();
+    let content = cache.get(asset.path);
+    if (content === undefined) {
+      content = await readFile(asset.path);
+      cache.set(asset.path, content);
+    }
+    return reply.type(`${asset.type}; charset=utf-8`).header('cache-control', 'public, max-age=3600').send(content);
   });
 }
 

@@ -15,6 +15,7 @@ const LAYERS: Record<string, number> = {
   db: 1,
   tokens: 1,
   pagination: 1,
+  ide: 1,
   users: 2,
   auth: 3,
   posts: 3,

@@ -1,0 +1,67 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// The GraphQL IDE served by Gatehouse itself: GraphiQL 3's browser build with React 18,
+// from node_modules, and a small login bar of our own. Every file comes from this server,
+// so it works with no internet access and under a strict Content-Security-Policy.
+
+const require = createRequire(import.meta.url);
+const packageDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
+const OWN = fileURLToPath(new URL('../../ide/', import.meta.url));
+
+/** The files the page loads, by the name under /ide/. */
+export const IDE_ASSETS: Readonly<Record<string, { path: string; type: string }>> = {
+  'react.production.min.js': { path: join(packageDir('react'), 'umd/react.production.min.js'), type: 'text/javascript' },
+  'react-dom.production.min.js': { path: join(packageDir('react-dom'), 'umd/react-dom.production.min.js'), type: 'text/javascript' },
+  'graphiql.min.js': { path: join(packageDir('graphiql'), 'graphiql.min.js'), type: 'text/javascript' },
+  'graphiql.min.css': { path: join(packageDir('graphiql'), 'graphiql.min.css'), type: 'text/css' },
+  'ide.js': { path: join(OWN, 'ide.js'), type: 'text/javascript' },
+  'ide.css': { path: join(OWN, 'ide.css'), type: 'text/css' },
+};
+
+/**
+ * The page's policy: scripts and styles from this origin only (GraphiQL sets inline
+ * style attributes, hence 'unsafe-inline' for styles), requests to this origin only.
+ */
+export const IDE_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+export const IDE_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Gatehouse · GraphQL IDE</title>
+<link rel="stylesheet" href="/ide/graphiql.min.css">
+<link rel="stylesheet" href="/ide/ide.css">
+</head>
+<body>
+<header id="session">
+  <strong>Gatehouse</strong>
+  <form id="login" autocomplete="on">
+    <input name="email" type="email" placeholder="email" autocomplete="username" required>
+    <input name="password" type="password" placeholder="password" autocomplete="current-password" required>
+    <button type="submit">Log in</button>
+  </form>
+  <span id="who" hidden></span>
+  <button id="logout" type="button" hidden>Log out</button>
+  <span id="status" role="status"></span>
+</header>
+<div id="graphiql">Loading…</div>
+<script src="/ide/react.production.min.js"></script>
+<script src="/ide/react-dom.production.min.js"></script>
+<script src="/ide/graphiql.min.js"></script>
+<script src="/ide/ide.js"></script>
+</body>
+</html>
+`;

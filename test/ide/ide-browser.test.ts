@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { chromium, type Browser } from 'playwright-core';
+import { signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+
+// The IDE in a real browser (Debian's Chromium), with every request that leaves the
+// server's origin refused: it must work with no internet access.
+const CHROMIUM = '/usr/bin/chromium';
+const describeWithChromium = existsSync(CHROMIUM) ? describe : describe.skip;
+if (!existsSync(CHROMIUM)) {
+  console.warn(`Skipped "the GraphQL IDE in a browser": no ${CHROMIUM} (apt-get install -y chromium).`);
+}
+const SCREENSHOT_DIR = new URL('../../test-output/', import.meta.url);
+
+describeWithChromium('the GraphQL IDE in a browser', () => {
+  let app: TestApp;
+  let browser: Browser;
+  beforeAll(async () => {
+    // Access tokens live 1 s (+ 5 s tolerance): the test sees one expire and get refreshed.
+    app = await startTestApp({ ACCESS_TOKEN_TTL_SECONDS: '1' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  it('loads offline, logs in, runs `me` with the token, and refreshes it when it expires', async () => {
+    const user = await signUpUser(app);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const external: string[] = [];
+    const problems: string[] = [];
+    await context.route('**/*', (route) => {
+      if (route.request().url().startsWith(app.url)) return route.continue();
+      external.push(route.request().url());
+      return route.abort();
+    });
+    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    page.on('pageerror', (error) => problems.push(error.message));
+    const graphqlCalls: Array<{ operation: string; status: number }> = [];
+    page.on('response', async (response) => {
+      if (!response.url().endsWith('/graphql') || response.request().method() !== 'POST') return;
+      const body = (response.request().postDataJSON() ?? {}) as { query?: string };
+      graphqlCalls.push({ operation: /(query|mutation)\s+(\w+)/.exec(body.query ?? '')?.[2] ?? '?', status: response.status() });
+    });
+
+    await page.goto(`${app.url}/`); // redirects to /graphql
+    expect(page.url()).toBe(`${app.url}/graphql`);
+    await page.locator('.graphiql-execute-button').waitFor({ timeout: 20_000 });
+
+    await page.fill('#login input[name=email]', user.email);
+    await page.fill('#login input[name=password]', user.password);
+    await page.click('#login button');
+    await page.locator('#who').waitFor({ state: 'visible' });
+    expect(await page.textContent('#who')).toBe(`Signed in as ${user.email} (USER)`);
+    expect(await page.isVisible('#login')).toBe(false);
+
+    // Runs the editor's query; resolves with the /graphql calls it made, once `me` answered.
+    const runMe = async () => {
+      const before = graphqlCalls.length;
+      await page.click('.graphiql-execute-button');
+      const deadline = Date.now() + 10_000;
+      while (!graphqlCalls.slice(before).some((call) => call.operation === 'Me' && call.status === 200)) {
+        if (Date.now() > deadline) throw new Error(`no answer to Me: ${JSON.stringify(graphqlCalls.slice(before))}`);
+        await page.waitForTimeout(50);
+      }
+      await page.waitForFunction((id) => document.querySelector('.graphiql-response')?.textContent?.includes(id), user.user.id);
+      return graphqlCalls.slice(before);
+    };
+    await runMe();
+    const result = await page.locator('.graphiql-response').innerText();
+    expect(result).toContain(user.email);
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: new URL('ide-me.png', SCREENSHOT_DIR).pathname, fullPage: true });
+
+    // Let the access token expire (1 s lifetime + 5 s tolerance), clear the result, run again.
+    await page.waitForTimeout(6_500);
+    const calls = await runMe();
+    expect(calls.map((call) => `${call.operation} ${call.status}`)).toEqual(['Me 401', 'Refresh 200', 'Me 200']);
+
+    expect(external).toEqual([]);
+    // The browser reports the expected 401 (the expired token) as a failed load; nothing else.
+    expect(problems.filter((problem) => !problem.includes('status of 401'))).toEqual([]);
+    await context.close();
+  }, 60_000);
+});
