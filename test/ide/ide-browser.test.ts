@@ -69,7 +69,8 @@ describeWithChromium('the GraphQL IDE in a browser', () => {
         if (Date.now() > deadline) throw new Error(`no answer to Me: ${JSON.stringify(graphqlCalls.slice(before))}`);
         await page.waitForTimeout(50);
       }
-      await page.waitForFunction((id) => document.querySelector('.graphiql-response')?.textContent?.includes(id), user.user.id);
+      // A string, run in the page: this file is compiled without the DOM's types.
+      await page.waitForFunction(`document.querySelector('.graphiql-response')?.textContent?.includes(${JSON.stringify(user.user.id)})`);
       return graphqlCalls.slice(before);
     };
     await runMe();
