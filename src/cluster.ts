@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { configFromEnvOrExit } from './cli/config-from-env.js';
 
 // `npm run start:cluster`: N copies of the server (dist/main.js) sharing one port through
 // Node's cluster module, on one PostgreSQL. The primary serves nothing itself: it starts
@@ -10,21 +10,11 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 
 const RESTART_DELAY_MS = 1_000;
 
-function readConfig(): Config {
-  try {
-    return loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) console.error(`Configuration error: ${problem}`);
-    process.exit(1);
-  }
-}
-
 function log(msg: string, fields: Record<string, unknown> = {}, level = 30): void {
   console.log(JSON.stringify({ level, time: Date.now(), pid: process.pid, msg, ...fields }));
 }
 
-const config = readConfig();
+const config = configFromEnvOrExit();
 if (config.databaseUrl === undefined) {
   console.error(
     'Configuration error: DATABASE_URL: start:cluster needs a real PostgreSQL; the embedded database belongs to one process (use npm start)',

@@ -1,23 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { configFromEnvOrExit } from './cli/config-from-env.js';
 
-// The only module with side effects: read the environment, start, stop on signals.
-function readConfig(): Config {
-  try {
-    return loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) console.error(`Configuration error: ${problem}`);
-    process.exit(1);
-  }
-}
+// The server's entry point: read the environment, start, stop on signals.
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-const config = readConfig();
+const config = configFromEnvOrExit();
 const started = performance.now();
 const starting = createApp(config);
 
