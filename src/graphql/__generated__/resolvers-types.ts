@@ -42,6 +42,7 @@ export type AuthPayload = {
   user: User;
 };
 
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -106,60 +107,71 @@ export type Mutation = {
 };
 
 
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationChangePasswordArgs = {
   currentPassword: Scalars['String']['input'];
   newPassword: Scalars['String']['input'];
 };
 
 
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationCreatePostArgs = {
   body: Scalars['String']['input'];
   title: Scalars['String']['input'];
 };
 
 
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationDeleteAccountArgs = {
   password: Scalars['String']['input'];
 };
 
 
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationDeletePostArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationLoginArgs = {
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
 };
 
 
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationLogoutArgs = {
   allSessions?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationPublishPostArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationRefreshTokenArgs = {
   refreshToken: Scalars['String']['input'];
 };
 
 
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationRevokeSessionArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationSetUserRoleArgs = {
   role: Role;
   userId: Scalars['ID']['input'];
 };
 
 
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationSignUpArgs = {
   email: Scalars['String']['input'];
   name?: InputMaybe<Scalars['String']['input']>;
@@ -167,6 +179,7 @@ export type MutationSignUpArgs = {
 };
 
 
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationUpdatePostArgs = {
   body?: InputMaybe<Scalars['String']['input']>;
   id: Scalars['ID']['input'];
@@ -221,6 +234,7 @@ export type PostEdge = {
   node: Post;
 };
 
+/** What can be read. Fields marked as needing a token answer `TOKEN_MISSING` without one. */
 export type Query = {
   __typename?: 'Query';
   /** Published posts, newest publication first. Public. */
@@ -241,23 +255,27 @@ export type Query = {
 };
 
 
+/** What can be read. Fields marked as needing a token answer `TOKEN_MISSING` without one. */
 export type QueryFeedArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
+/** What can be read. Fields marked as needing a token answer `TOKEN_MISSING` without one. */
 export type QueryMyPostsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
+/** What can be read. Fields marked as needing a token answer `TOKEN_MISSING` without one. */
 export type QueryPostArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** What can be read. Fields marked as needing a token answer `TOKEN_MISSING` without one. */
 export type QueryUsersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
