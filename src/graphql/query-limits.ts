@@ -2,7 +2,14 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { GraphQLError, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { MAX_PAGE_SIZE } from '../pagination/connection.js';
 
@@ -53,19 +60,32 @@ const NODE_LIMIT_MESSAGE = 'Query exceeds the maximum allowed number of nodes.';
  * see them.
  */
 export function queryCostPlugin(schema: GraphQLSchema): ApolloServerPlugin {
+  // Apollo hands back the same parsed document for the same query text; a document with
+  // one operation and no variables always costs the same, so its cost is computed once.
+  const fixedCosts = new WeakMap<DocumentNode, number>();
+  const costOf = (document: DocumentNode, variables: Record<string, unknown>, operationName: string | null) => {
+    const cached = fixedCosts.get(document);
+    if (cached !== undefined) return cached;
+    const cost = getComplexity({
+      schema,
+      query: document,
+      variables,
+      ...(operationName !== null && { operationName }),
+      estimators: [connectionEstimator],
+    });
+    const [only, ...others] = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+    if (others.length === 0 && only !== undefined && (only.variableDefinitions ?? []).length === 0) {
+      fixedCosts.set(document, cost);
+    }
+    return cost;
+  };
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, request, operationName }) {
           let cost: number;
           try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              variables: request.variables ?? {},
-              ...(operationName !== null && { operationName }),
-              estimators: [connectionEstimator],
-            });
+            cost = costOf(document, request.variables ?? {}, operationName);
           } catch (error) {
             // Bad variables are reported by execution, with their own code (BAD_USER_INPUT).
             if (error instanceof GraphQLError && error.message === NODE_LIMIT_MESSAGE) throw tooCostly();

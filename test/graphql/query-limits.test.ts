@@ -119,6 +119,8 @@ describe('the cost limit', () => {
       .replace('(first: $authorPosts)', '(first: 100)')
       .replace('query Expensive()', 'query Expensive');
     expect(outcome(await app.graphql(query))).toEqual(VALIDATION_FAILED);
+    // Again: a document without variables has its cost remembered, and it still counts.
+    expect(outcome(await app.graphql(query))).toEqual(VALIDATION_FAILED);
   });
 
   it('judges the same document by its variables: small pages pass', async () => {
