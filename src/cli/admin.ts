@@ -3,7 +3,7 @@ import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { createPasswordHasher } from '../auth/password.js';
 import { createSessionStore } from '../auth/session-store.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { configFromEnvOrExit } from './config-from-env.js';
 import { openDatabase } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { isRole, ROLES, type Role } from '../users/roles.js';
@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<string> {
     checkNewPassword(password, 'password');
   }
 
-  const config = loadConfig(process.env);
+  const config = configFromEnvOrExit();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await database.migrate();
@@ -108,9 +108,7 @@ async function main(argv: string[]): Promise<string> {
 try {
   console.log(await main(process.argv.slice(2)));
 } catch (error) {
-  if (error instanceof ConfigError) {
-    for (const problem of error.problems) console.error(`Configuration error: ${problem}`);
-  } else if (error instanceof UsageError || error instanceof AppError || error instanceof TypeError) {
+  if (error instanceof UsageError || error instanceof AppError || error instanceof TypeError) {
     console.error(error.message);
   } else {
     console.error(`Failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -2,7 +2,7 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 
 /**
  * The configuration from the process environment, for entry points (`main.ts`,
- * `cluster.ts`): on bad values it prints one line per problem and exits 1.
+ * `cluster.ts`, the CLIs): on bad values it prints one line per problem and exits 1.
  */
 export function configFromEnvOrExit(): Config {
   try {

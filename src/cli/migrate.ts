@@ -1,9 +1,9 @@
-import { ConfigError, loadConfig } from '../config.js';
+import { configFromEnvOrExit } from './config-from-env.js';
 import { openDatabase } from '../db/database.js';
 
 // `npm run migrate`: apply pending migrations to the configured database and exit.
 try {
-  const config = loadConfig(process.env);
+  const config = configFromEnvOrExit();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await database.migrate();
@@ -12,10 +12,6 @@ try {
   }
   console.log(`Migrations applied (${database.kind} database).`);
 } catch (error) {
-  if (error instanceof ConfigError) {
-    for (const problem of error.problems) console.error(`Configuration error: ${problem}`);
-  } else {
-    console.error(`Migration failed: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  console.error(`Migration failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
 }
