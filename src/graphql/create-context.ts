@@ -6,7 +6,7 @@ import { resolveViewer } from '../auth/viewer.js';
 import { AuthenticationError } from '../errors.js';
 import type { GraphQLContext, Services } from './context.js';
 import { isDatabaseUnavailable } from '../db/database.js';
-import { extensionsFor, UNAVAILABLE_MESSAGE } from './error-mapping.js';
+import { extensionsFor, serviceUnavailableError } from './error-mapping.js';
 import { errorCodeOf, type OperationLogEntry } from './operation-log.js';
 
 // Longer User-Agent strings are cut before they are stored on a session.
@@ -29,12 +29,7 @@ export function createContextFunction(services: Services) {
     } catch (error) {
       if (isDatabaseUnavailable(error)) {
         operationLog.errorCodes = ['SERVICE_UNAVAILABLE'];
-        throw new GraphQLError(UNAVAILABLE_MESSAGE, {
-          extensions: {
-            code: 'SERVICE_UNAVAILABLE',
-            http: { status: 503, headers: new HeaderMap([['retry-after', '1']]) },
-          },
-        });
+        throw serviceUnavailableError();
       }
       if (!(error instanceof AuthenticationError)) throw error;
       // Apollo runs no plugin for a request whose context fails: record the outcome here.

@@ -1,6 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
-import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { describeDatabaseError, isDatabaseUnavailable } from '../db/database.js';
 import { AppError, RateLimitedError, type AppErrorCode } from '../errors.js';
 
@@ -37,7 +37,19 @@ export interface FormatErrorOptions {
 }
 
 const INTERNAL_MESSAGE = 'Internal server error';
-export const UNAVAILABLE_MESSAGE = 'The database is unavailable. Try again shortly.';
+const UNAVAILABLE_MESSAGE = 'The database is unavailable. Try again shortly.';
+// Seconds: the pool opens a new connection on the next request, so retrying soon is right.
+const RETRY_AFTER_SECONDS = '1';
+
+/** What the context function throws when the database cannot be reached: a 503 before any resolver runs. */
+export function serviceUnavailableError(): GraphQLError {
+  return new GraphQLError(UNAVAILABLE_MESSAGE, {
+    extensions: {
+      code: 'SERVICE_UNAVAILABLE',
+      http: { status: 503, headers: new HeaderMap([['retry-after', RETRY_AFTER_SECONDS]]) },
+    },
+  });
+}
 
 /**
  * Apollo's formatError: the one place where every error becomes what a client sees.
@@ -87,7 +99,7 @@ export function unavailableStatusPlugin(): ApolloServerPlugin {
           const errors = response.body.singleResult.errors ?? [];
           if (!errors.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE')) return;
           response.http.status = 503;
-          response.http.headers.set('retry-after', '1');
+          response.http.headers.set('retry-after', RETRY_AFTER_SECONDS);
         },
       };
     },
