@@ -9,6 +9,7 @@ import {
   type GraphQLResponse,
   type TestApp,
 } from '../helpers/test-app.js';
+import { describeWithPostgres } from '../helpers/describe-with-postgres.js';
 
 // The server trusts the loopback proxy, so each test speaks from its own client address
 // (X-Forwarded-For) and counts nothing another test (or an earlier run on a shared
@@ -219,11 +220,6 @@ describe('the client address', () => {
 });
 
 // Two servers on one database need a real PostgreSQL (the embedded one is one process's).
-const describeWithPostgres = process.env.DATABASE_URL === undefined ? describe.skip : describe;
-if (process.env.DATABASE_URL === undefined) {
-  console.warn('Skipped "the limit across instances": it needs DATABASE_URL (a real PostgreSQL).');
-}
-
 describeWithPostgres('the limit across instances', () => {
   it('counts failures made on two servers sharing one PostgreSQL together', async () => {
     const env = { LOGIN_MAX_FAILURES: '3', TRUST_PROXY: '127.0.0.1' };

@@ -1,14 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { openDatabase } from '../../src/db/database.js';
 import { createUserRepository } from '../../src/users/user-repository.js';
 import { ME, outcome, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { describeWithPostgres } from '../helpers/describe-with-postgres.js';
 
 // Two servers on one database need a real PostgreSQL (the embedded one is one process's).
 const databaseUrl = process.env.DATABASE_URL;
-const describeWithPostgres = databaseUrl === undefined ? describe.skip : describe;
-if (databaseUrl === undefined) {
-  console.warn('Skipped "revocation across instances": it needs DATABASE_URL (a real PostgreSQL).');
-}
 
 describeWithPostgres('revocation across two instances on one PostgreSQL', () => {
   let a: TestApp;

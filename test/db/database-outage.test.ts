@@ -1,15 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { ME, SIGN_UP, outcome, signUpUser, startTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { describeWithPostgres } from '../helpers/describe-with-postgres.js';
 
 // Gatehouse reaches PostgreSQL through a proxy the test can take down, so the outage
 // hits this server only, not the other test files sharing the database.
 const databaseUrl = process.env.DATABASE_URL;
-const describeWithPostgres = databaseUrl === undefined ? describe.skip : describe;
-if (databaseUrl === undefined) {
-  console.warn('Skipped "database outage": it needs DATABASE_URL (a real PostgreSQL).');
-}
 
 const UNAVAILABLE = { code: 'SERVICE_UNAVAILABLE' };
 

@@ -1,16 +1,13 @@
 import { readdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { createScratchDatabase, queryOnce } from '../helpers/scratch-database.js';
 import { LOGIN, ME, PASSWORD, REFRESH, SIGN_UP, outcome, postGraphQL, uniqueEmail } from '../helpers/test-app.js';
+import { describeWithPostgres } from '../helpers/describe-with-postgres.js';
 
 // Three real server processes (`node dist/main.js`) on one PostgreSQL, as behind a load
 // balancer: what one instance does, the others must honour.
 const databaseUrl = process.env.DATABASE_URL;
-const describeWithPostgres = databaseUrl === undefined ? describe.skip : describe;
-if (databaseUrl === undefined) {
-  console.warn('Skipped "three server processes on one PostgreSQL": it needs DATABASE_URL (a real PostgreSQL).');
-}
 
 const MIGRATIONS = readdirSync(new URL('../../migrations', import.meta.url)).filter((file) => file.endsWith('.sql'));
 const ADMIN = { email: 'ops@example.com', password: 'an admin password' };

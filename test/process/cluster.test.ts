@@ -3,14 +3,11 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ME, postGraphQL, signUpUser, type TestApp } from '../helpers/test-app.js';
+import { describeWithPostgres } from '../helpers/describe-with-postgres.js';
 
 // `npm run start:cluster` runs dist/cluster.js: N workers sharing one port on PostgreSQL.
 const CLUSTER = fileURLToPath(new URL('../../dist/cluster.js', import.meta.url));
 const databaseUrl = process.env.DATABASE_URL;
-const describeWithPostgres = databaseUrl === undefined ? describe.skip : describe;
-if (databaseUrl === undefined) {
-  console.warn('Skipped "npm run start:cluster" (all but its refusal): it needs DATABASE_URL (a real PostgreSQL).');
-}
 
 const running: ChildProcess[] = [];
 afterEach(() => {
