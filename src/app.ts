@@ -335,7 +335,6 @@ function trustedProxies(trust: Config['trustProxy']): boolean | string[] | ((add
 const HTTP_ERRORS: Record<number, { code: string; message: string }> = {
   400: { code: 'BAD_REQUEST', message: 'The request could not be read (malformed JSON or headers).' },
   404: { code: 'NOT_FOUND', message: 'There is nothing here. GraphQL is at /graphql.' },
-  405: { code: 'METHOD_NOT_ALLOWED', message: 'This method is not allowed here.' },
   413: { code: 'PAYLOAD_TOO_LARGE', message: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KiB.` },
   415: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request as application/json.' },
 };
