@@ -37,6 +37,36 @@ describe('formatError', () => {
     });
   });
 
+  it("never sends a failed query's parameters, even in development: only the driver's message", () => {
+    const format = createFormatError({ maskInternalErrors: false, onInternalError: () => {} });
+    // What drizzle throws: its message quotes the SQL and the parameters (here a password hash).
+    const failed = Object.assign(
+      new Error('Failed query: update users set password_hash = $1\nparams: $argon2id$v=19$secret-hash', {
+        cause: Object.assign(new Error('value too long for type character varying(10)'), { code: '22001' }),
+      }),
+      { query: 'update users set password_hash = $1', params: ['$argon2id$v=19$secret-hash'] },
+    );
+    const error = asResolverError(failed);
+    const formatted = format({ message: error.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, error);
+    expect(formatted).toEqual({
+      message: 'Database query failed: value too long for type character varying(10)',
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+  });
+
+  it('answers SERVICE_UNAVAILABLE when the database cannot be reached, in either mode', () => {
+    for (const maskInternalErrors of [true, false]) {
+      const format = createFormatError({ maskInternalErrors, onInternalError: () => {} });
+      const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      const error = asResolverError(refused);
+      expect(format({ message: error.message, path: ['me'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }, error)).toEqual({
+        message: 'The database is unavailable. Try again shortly.',
+        path: ['me'],
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      });
+    }
+  });
+
   it("passes Apollo's own coded errors through", () => {
     const format = createFormatError({ maskInternalErrors: true, onInternalError: () => {} });
     const formatted = { message: 'Cannot query field "x".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
