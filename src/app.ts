@@ -26,7 +26,8 @@ import type { GraphQLContext, Services } from './graphql/context.js';
 import { createContextFunction } from './graphql/create-context.js';
 import { operationLogPlugin, type OperationLogEntry } from './graphql/operation-log.js';
 import { createFormatError, unavailableStatusPlugin } from './graphql/error-mapping.js';
-import { QUERY_LIMITS, queryCostPlugin, queryLimitRules } from './graphql/query-limits.js';
+import { QUERY_LIMITS, createCostCheck, queryCostPlugin, queryLimitRules } from './graphql/query-limits.js';
+import { createSubscriptionServer, type SubscriptionServer } from './graphql/subscription-server.js';
 import { buildSchema } from './graphql/schema.js';
 import { IDE_ASSETS, IDE_CONTENT_SECURITY_POLICY, IDE_PAGE } from './ide/ide-page.js';
 import { createAccessTokens } from './tokens/access-token.js';
@@ -36,6 +37,7 @@ import { bootstrapAdmin } from './auth/bootstrap-admin.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import { createUserRepository } from './users/user-repository.js';
 import { createPostRepository } from './posts/post-repository.js';
+import { createPostEvents } from './posts/post-events.js';
 
 export interface App {
   /** Base URL, e.g. http://127.0.0.1:4000; GraphQL is at `${url}/graphql`. */
@@ -101,6 +103,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(options.onQuery && { onQuery: options.onQuery }),
   });
   let apollo: ApolloServer<GraphQLContext> | undefined;
+  let subscriptions: SubscriptionServer | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
   // Set when stop() begins: /readyz answers 503 to whatever still reaches it.
   let draining = false;
@@ -123,10 +126,25 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
       onRevoked: ({ sessionIds }) => void publish({ kind: 'sessions-revoked', sessionIds }),
     });
+    const postRepository = createPostRepository(database.db);
+    const postEvents = createPostEvents();
+    // Every instance loads a newly published post once and hands it to its own subscribers.
+    const deliverPublished = async (postId: string) => {
+      if (postEvents.subscriberCount === 0) return;
+      const post = await postRepository.findById(postId);
+      if (post?.published) postEvents.published(post);
+    };
     database.changes.subscribe((change) => {
       if (change.kind === 'sessions-revoked') sessionCache.invalidateSessions(change.sessionIds);
       else if (change.kind === 'user-changed') sessionCache.invalidateUser(change.userId);
-      else sessionCache.clear();
+      else if (change.kind === 'reset') sessionCache.clear();
+      else {
+        deliverPublished(change.postId).catch((error: Error) => {
+          log.warn({ error: error.message, postId: change.postId }, 'could not deliver a published post to subscribers');
+        });
+      }
+      // After the cache: the sockets re-read what it has just forgotten.
+      subscriptions?.onChange(change);
     });
     const loginThrottle = createLoginThrottle(database.db, {
       maxFailures: config.loginMaxFailures,
@@ -143,8 +161,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       sessions,
       sessionCache,
       cursors: createCursorCodec(deriveSecret(signingKey, 'pagination cursors')),
-      posts: createPostRepository(database.db),
+      posts: postRepository,
+      postEvents,
       onUserChanged: (userId) => publish({ kind: 'user-changed', userId }),
+      onPostPublished: (postId) => publish({ kind: 'post-published', postId }),
       passwords: await createPasswordHasher(),
       loginThrottle,
       accessTokens: createAccessTokens({
@@ -161,6 +181,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }
 
     const schema = buildSchema();
+    const checkCost = createCostCheck(schema);
+    const formatError = createFormatError({
+      maskInternalErrors: config.isProduction,
+      onInternalError: (error) => logInternalError(log, error),
+    });
     apollo = new ApolloServer<GraphQLContext>({
       schema,
       introspection: config.enableIntrospection,
@@ -174,12 +199,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       stopOnTerminationSignals: false,
       logger: log,
       includeStacktraceInErrorResponses: false,
-      formatError: createFormatError({
-        maskInternalErrors: config.isProduction,
-        onInternalError: (error) => logInternalError(log, error),
-      }),
+      formatError,
       plugins: [
-        queryCostPlugin(schema),
+        queryCostPlugin(checkCost),
         unavailableStatusPlugin(),
         operationLogPlugin({ includeDocument: config.logLevel === 'debug' || config.logLevel === 'trace' }),
         ApolloServerPluginLandingPageDisabled(),
@@ -239,9 +261,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       );
     });
 
+    subscriptions = createSubscriptionServer({
+      schema,
+      services,
+      checkCost,
+      formatError,
+      maxPayloadBytes: BODY_LIMIT_BYTES,
+      isProduction: config.isProduction,
+      log,
+    });
+    const upgrades = subscriptions;
+    fastify.server.on('upgrade', (request, socket, head) => upgrades.handleUpgrade(request, socket, head));
+
     await fastify.listen({ port: config.port, host: config.host });
   } catch (error) {
     clearInterval(purgeTimer);
+    await subscriptions?.close().catch(() => {});
     await apollo?.stop().catch(() => {});
     await fastify.close().catch(() => {});
     await database.close();
@@ -281,7 +316,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           // request is on the wire but not yet read. Both happen when the event loop is
           // busy (the embedded database runs queries on it), so wait until it keeps time
           // again: everything sent before the signal is then accepted, read and in flight.
-          await settle(Math.min(SETTLE_MAX_MS, config.drainTimeoutSeconds * 500));
+          await Promise.all([
+            // Sockets live until told to go: 1001 sends their clients to reconnect elsewhere.
+            subscriptions?.close(),
+            settle(Math.min(SETTLE_MAX_MS, config.drainTimeoutSeconds * 500)),
+          ]);
           await fastify.close();
           await apollo?.stop();
         } finally {

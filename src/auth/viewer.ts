@@ -13,6 +13,8 @@ export interface Viewer {
   /** The user's current role (not the token's claim, which may be stale). */
   readonly role: Role;
   readonly scopes: ReadonlySet<Scope>;
+  /** The access token's `exp`, in seconds since the epoch. */
+  readonly tokenExpiresAt: number;
 }
 
 export interface ViewerDependencies {
@@ -35,19 +37,36 @@ export async function resolveViewer(
   if (!isUuid(claims.sid) || !isUuid(claims.sub)) {
     throw new AuthenticationError('TOKEN_INVALID', 'The access token is invalid.');
   }
-  const session = await deps.sessionCache.get(claims.sid);
+  return checkSession(deps, { userId: claims.sub, sessionId: claims.sid, tokenExpiresAt: claims.exp });
+}
+
+/**
+ * The same caller as of now: its session read again (through the cache), with the
+ * user's current role. Throws SESSION_REVOKED once the session has ended. For callers
+ * that outlive a request, such as a subscription's socket.
+ */
+export function recheckViewer(deps: ViewerDependencies, viewer: Viewer): Promise<Viewer> {
+  return checkSession(deps, viewer);
+}
+
+async function checkSession(
+  deps: ViewerDependencies,
+  token: { userId: string; sessionId: string; tokenExpiresAt: number },
+): Promise<Viewer> {
+  const session = await deps.sessionCache.get(token.sessionId);
   if (
     session === null ||
     session.revoked ||
     session.expiresAt.getTime() <= Date.now() ||
-    session.userId !== claims.sub
+    session.userId !== token.userId
   ) {
     throw new AuthenticationError('SESSION_REVOKED', 'The session has ended. Log in again.');
   }
   return Object.freeze({
     userId: session.userId,
-    sessionId: claims.sid,
+    sessionId: token.sessionId,
     role: session.role,
     scopes: new Set(scopesForRole(session.role)),
+    tokenExpiresAt: token.tokenExpiresAt,
   });
 }

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 
 /** A change other processes sharing the database must hear about at once. */
 export type Change =
   | { kind: 'sessions-revoked'; sessionIds: string[] }
   | { kind: 'user-changed'; userId: string }
+  /** A post was just published: subscribers of `postPublished` on every instance hear of it. */
+  | { kind: 'post-published'; postId: string }
   /** Notifications may have been missed (the listening connection dropped): forget everything. */
   | { kind: 'reset' };
 
@@ -42,6 +45,8 @@ export function createPostgresChangeFeed(
 ): ChangeFeed {
   const listeners: ChangeListener[] = [];
   const dispatch = (change: Change) => listeners.forEach((listener) => listener(change));
+  // Our own notifications come back on our LISTEN connection; publish() has told our listeners already.
+  const origin = randomUUID();
   let client: pg.Client | undefined;
   let closed = false;
   let attempt = 0;
@@ -50,7 +55,7 @@ export function createPostgresChangeFeed(
   const connect = async () => {
     const connection = new pg.Client({ connectionString: databaseUrl });
     connection.on('notification', (message) => {
-      const change = parseChange(message.payload);
+      const change = parseChange(message.payload, origin);
       if (change !== undefined) dispatch(change);
     });
     connection.on('error', (error) => {
@@ -97,7 +102,7 @@ export function createPostgresChangeFeed(
   return {
     async publish(change) {
       dispatch(change);
-      for (const payload of toPayloads(change)) {
+      for (const payload of toPayloads(change, origin)) {
         await pool.query('select pg_notify($1, $2)', [CHANNEL, payload]);
       }
     },
@@ -111,19 +116,20 @@ export function createPostgresChangeFeed(
   };
 }
 
-function toPayloads(change: Exclude<Change, { kind: 'reset' }>): string[] {
-  if (change.kind !== 'sessions-revoked') return [JSON.stringify(change)];
+function toPayloads(change: Exclude<Change, { kind: 'reset' }>, origin: string): string[] {
+  if (change.kind !== 'sessions-revoked') return [JSON.stringify({ ...change, origin })];
   const payloads: string[] = [];
   for (let i = 0; i < change.sessionIds.length; i += IDS_PER_NOTIFICATION) {
-    payloads.push(JSON.stringify({ ...change, sessionIds: change.sessionIds.slice(i, i + IDS_PER_NOTIFICATION) }));
+    payloads.push(JSON.stringify({ ...change, origin, sessionIds: change.sessionIds.slice(i, i + IDS_PER_NOTIFICATION) }));
   }
   return payloads;
 }
 
-/** Another process's message: anything malformed is ignored. */
-function parseChange(payload: string | undefined): Change | undefined {
+/** Another process's message: our own (already told to our listeners) and anything malformed are ignored. */
+function parseChange(payload: string | undefined, ownOrigin: string): Change | undefined {
   try {
     const value = JSON.parse(payload ?? '') as Record<string, unknown>;
+    if (value.origin === ownOrigin) return undefined;
     if (
       value.kind === 'sessions-revoked' &&
       Array.isArray(value.sessionIds) &&
@@ -133,6 +139,9 @@ function parseChange(payload: string | undefined): Change | undefined {
     }
     if (value.kind === 'user-changed' && typeof value.userId === 'string') {
       return { kind: 'user-changed', userId: value.userId };
+    }
+    if (value.kind === 'post-published' && typeof value.postId === 'string') {
+      return { kind: 'post-published', postId: value.postId };
     }
   } catch {
     // not ours

@@ -33,6 +33,9 @@ export const ruleTree = {
     publishPost: chain(isAuthenticated, canWrite),
     deletePost: chain(isAuthenticated, canWrite),
   },
+  Subscription: {
+    postPublished: allow, // published posts are public, as in `feed`
+  },
   User: {
     id: allow,
     email: canSeeEmail,

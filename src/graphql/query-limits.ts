@@ -54,12 +54,19 @@ const connectionEstimator: ComplexityEstimator = ({ args, childComplexity }) => 
 // graphql-query-complexity stops expanding fragments after this many nodes.
 const NODE_LIMIT_MESSAGE = 'Query exceeds the maximum allowed number of nodes.';
 
+/** Checks an operation's cost: a GRAPHQL_VALIDATION_FAILED error when it is over the limit. */
+export type CostCheck = (
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+  operationName: string | null,
+) => GraphQLError | undefined;
+
 /**
- * The cost limit. It runs once the operation is known, because `first` usually arrives
- * in variables: as a validation rule it would be cached with the document and never
- * see them.
+ * The cost limit, for HTTP (queryCostPlugin) and WebSocket operations alike. It runs once
+ * the operation is known, because `first` usually arrives in variables: as a validation
+ * rule it would be cached with the document and never see them.
  */
-export function queryCostPlugin(schema: GraphQLSchema): ApolloServerPlugin {
+export function createCostCheck(schema: GraphQLSchema): CostCheck {
   // Apollo hands back the same parsed document for the same query text; a document with
   // one operation and no variables always costs the same, so its cost is computed once.
   const fixedCosts = new WeakMap<DocumentNode, number>();
@@ -79,19 +86,27 @@ export function queryCostPlugin(schema: GraphQLSchema): ApolloServerPlugin {
     }
     return cost;
   };
+  return (document, variables, operationName) => {
+    let cost: number;
+    try {
+      cost = costOf(document, variables, operationName);
+    } catch (error) {
+      // Bad variables are reported by execution, with their own code (BAD_USER_INPUT).
+      if (error instanceof GraphQLError && error.message === NODE_LIMIT_MESSAGE) return tooCostly();
+      return undefined;
+    }
+    return cost > QUERY_LIMITS.maxCost ? tooCostly(cost) : undefined;
+  };
+}
+
+/** Apollo's side of the cost limit. */
+export function queryCostPlugin(checkCost: CostCheck): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, request, operationName }) {
-          let cost: number;
-          try {
-            cost = costOf(document, request.variables ?? {}, operationName);
-          } catch (error) {
-            // Bad variables are reported by execution, with their own code (BAD_USER_INPUT).
-            if (error instanceof GraphQLError && error.message === NODE_LIMIT_MESSAGE) throw tooCostly();
-            return;
-          }
-          if (cost > QUERY_LIMITS.maxCost) throw tooCostly(cost);
+          const error = checkCost(document, request.variables ?? {}, operationName);
+          if (error !== undefined) throw error;
         },
       };
     },

@@ -3,6 +3,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { ForbiddenError, InputError, NotFoundError } from '../errors.js';
 import { isUuid } from '../ids.js';
 import { pageSize, toPage, type CursorCodec, type Edge, type Page } from '../pagination/connection.js';
+import type { PostEvents } from './post-events.js';
 import type { PostRecord } from './post-record.js';
 import type { PostRepository } from './post-repository.js';
 
@@ -12,6 +13,10 @@ export type PostEdgeRecord = Edge<PostRecord>;
 export interface PostDependencies {
   readonly posts: PostRepository;
   readonly cursors: CursorCodec;
+  /** This process's `postPublished` subscribers. */
+  readonly postEvents: PostEvents;
+  /** Tells every instance that a post was just published (they then load it and emit it). */
+  readonly onPostPublished: (postId: string) => Promise<void>;
 }
 
 const MAX_TITLE_LENGTH = 200;
@@ -74,7 +79,24 @@ export async function updatePost(
 
 export async function publishPost(deps: PostDependencies, viewer: Viewer, id: string): Promise<PostRecord> {
   const post = await findOwnPost(deps, viewer, id);
-  return post.published ? post : deps.posts.publish(post.id);
+  if (post.published) return post;
+  const published = await deps.posts.publish(post.id);
+  await deps.onPostPublished(published.id);
+  return published;
+}
+
+/**
+ * `postPublished`: posts as they are published, to whoever may see them in `feed`. The
+ * viewer is asked for at each event, so a role change applies to the next event.
+ */
+export function postsPublishedFor(
+  deps: PostDependencies,
+  viewerNow: () => Viewer | null,
+): AsyncIterableIterator<PostRecord> {
+  // A filter inside the stream, not an async generator around it: a generator parked in
+  // `for await` cannot be returned until the next event, so an idle subscription would
+  // outlive its socket.
+  return deps.postEvents.subscribe((post) => canSeePost(viewerNow(), post));
 }
 
 export async function deletePost(deps: PostDependencies, viewer: Viewer, id: string): Promise<true> {

@@ -44,7 +44,8 @@ export interface AccessTokens {
 // RFC 9068 §2.1: access tokens are typed "at+jwt"; §4: "application/at+jwt" is the same type.
 const TOKEN_TYPE = 'at+jwt';
 const ACCEPTED_TYPES = new Set(['at+jwt', 'application/at+jwt']);
-const CLOCK_TOLERANCE_SECONDS = 5;
+/** How far past `exp` (and before `nbf`) a token is still accepted. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
 // Larger tokens are rejected before any base64 or JSON parsing.
 const MAX_TOKEN_LENGTH = 8 * 1024;
 

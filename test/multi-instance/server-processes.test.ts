@@ -4,6 +4,7 @@ import { startServerProcess, type ServerProcess } from '../helpers/server-proces
 import { createScratchDatabase, queryOnce } from '../helpers/scratch-database.js';
 import { LOGIN, ME, PASSWORD, REFRESH, SIGN_UP, outcome, postGraphQL, uniqueEmail } from '../helpers/test-app.js';
 import { describeWithPostgres } from '../helpers/describe-with-postgres.js';
+import { subscriptionClient } from '../helpers/subscription-client.js';
 
 // Three real server processes (`node dist/main.js`) on one PostgreSQL, as behind a load
 // balancer: what one instance does, the others must honour.
@@ -131,6 +132,36 @@ describeWithPostgres('three server processes on one PostgreSQL', () => {
     console.log(`setUserRole on A → applied on B after ${(performance.now() - changedAt).toFixed(1)} ms`);
     // The scope followed the role, on a third instance too.
     expect(outcome(await postGraphQL(c.url, CREATE_POST, {}, { token: user.accessToken }))).toEqual({ code: 'FORBIDDEN' });
+  });
+
+  it('delivers a post published on A to subscribers on B and C, once each, and closes B’s socket when A revokes it', async () => {
+    const author = await signUpOn(a);
+    const watcher = await signUpOn(b);
+    const onB = subscriptionClient(b.url, { authorization: `Bearer ${watcher.accessToken}` });
+    const onC = subscriptionClient(c.url);
+    try {
+      const subscriptions = [onB, onC].map((client) => client.subscribe('subscription { postPublished { id author { id } } }'));
+      await Promise.all([onB.connected, onC.connected]);
+      // Nothing acknowledges a subscribe message: give both a moment to register.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const created = await postGraphQL(a.url, CREATE_POST, {}, { token: author.accessToken });
+      const id = (created.body.data!.createPost as { id: string }).id;
+      await postGraphQL(a.url, 'mutation ($id: ID!) { publishPost(id: $id) { id } }', { id }, { token: author.accessToken });
+      for (const subscription of subscriptions) {
+        expect((await subscription.next()).data).toEqual({ postPublished: { id, author: { id: author.user.id } } });
+      }
+
+      const revokedAt = performance.now();
+      await postGraphQL(a.url, LOGOUT, {}, { token: watcher.accessToken });
+      const closed = await onB.closed;
+      expect(closed).toMatchObject({ code: 4401, reason: 'SESSION_REVOKED' });
+      console.log(`logout on A → B's subscription socket closed after ${(closed.at - revokedAt).toFixed(1)} ms`);
+      expect(closed.at - revokedAt).toBeLessThan(1_000);
+      // Each instance heard of the post once: no second delivery arrived meanwhile.
+      expect(subscriptions.map((subscription) => subscription.received.length)).toEqual([1, 1]);
+    } finally {
+      await Promise.all([onB.dispose(), onC.dispose()]);
+    }
   });
 
   it('counts failed logins on A, B and C against one limit', async () => {

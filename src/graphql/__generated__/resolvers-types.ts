@@ -311,6 +311,19 @@ export type Session = {
   userAgent?: Maybe<Scalars['String']['output']>;
 };
 
+/**
+ * Live events, over GraphQL over WebSocket (the graphql-ws protocol) on `/graphql`. Send
+ * the access token in `connection_init`'s payload as `{ "authorization": "Bearer <token>" }`,
+ * or nothing to subscribe anonymously. A bad token closes the socket with 4401 before any
+ * data; so do a revoked session (within 1 s) and an expired token (at `exp` plus 5 s of
+ * clock tolerance): reconnect with a fresh token.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Each post as it is published, to whoever may see it in `feed` (everyone). */
+  postPublished: Post;
+};
+
 /** A person with an account. */
 export type User = {
   __typename?: 'User';
@@ -445,6 +458,7 @@ export type ResolversTypes = {
   Role: Role;
   Session: ResolverTypeWrapper<SessionView>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<UserRecord>;
   UserConnection: ResolverTypeWrapper<UserPage>;
   UserEdge: ResolverTypeWrapper<UserEdgeRecord>;
@@ -465,6 +479,7 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   Session: SessionView;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   User: UserRecord;
   UserConnection: UserPage;
   UserEdge: UserEdgeRecord;
@@ -540,6 +555,10 @@ export type SessionResolvers<ContextType = GraphQLContext, ParentType extends Re
   userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  postPublished?: SubscriptionResolver<ResolversTypes['Post'], "postPublished", ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -570,6 +589,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   PostEdge?: PostEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;
   UserEdge?: UserEdgeResolvers<ContextType>;

@@ -1,7 +1,7 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { authMutations, authQueries } from './auth.js';
 import { DateTime } from './scalars.js';
-import { postFields, postMutations, postQueries, userPostsField } from './posts.js';
+import { postFields, postMutations, postQueries, postSubscriptions, userPostsField } from './posts.js';
 import { userMutations, userQueries } from './users.js';
 
 /** Every resolver, one module per area of schema/. */
@@ -9,6 +9,7 @@ export const resolvers: Resolvers = {
   DateTime,
   Query: { ...userQueries, ...authQueries, ...postQueries },
   Mutation: { ...authMutations, ...userMutations, ...postMutations },
+  Subscription: { ...postSubscriptions },
   Post: postFields,
   User: userPostsField,
 };

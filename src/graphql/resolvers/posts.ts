@@ -4,13 +4,16 @@ import {
   findVisiblePost,
   listAuthorPosts,
   listFeed,
+  postsPublishedFor,
   publishPost,
   updatePost,
 } from '../../posts/post-service.js';
+import type { PostRecord } from '../../posts/post-record.js';
 import type {
   MutationResolvers,
   PostResolvers,
   QueryResolvers,
+  SubscriptionResolvers,
   UserResolvers,
 } from '../__generated__/resolvers-types.js';
 import { viewerOf } from '../viewer-of.js';
@@ -26,6 +29,13 @@ export const postMutations: Pick<MutationResolvers, 'createPost' | 'updatePost' 
   updatePost: (_parent, args, ctx) => updatePost(ctx.services, viewerOf(ctx), args),
   publishPost: (_parent, args, ctx) => publishPost(ctx.services, viewerOf(ctx), args.id),
   deletePost: (_parent, args, ctx) => deletePost(ctx.services, viewerOf(ctx), args.id),
+};
+
+export const postSubscriptions: Pick<SubscriptionResolvers, 'postPublished'> = {
+  postPublished: {
+    subscribe: (_parent, _args, ctx) => postsPublishedFor(ctx.services, () => ctx.viewer),
+    resolve: (post: PostRecord) => post,
+  },
 };
 
 export const postFields: PostResolvers = {

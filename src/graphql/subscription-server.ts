@@ -1,0 +1,305 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import DataLoader from 'dataloader';
+import {
+  GraphQLError,
+  getOperationAST,
+  getVariableValues,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
+import type { Context as WsContext } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocket, WebSocketServer } from 'ws';
+import { recheckViewer, resolveViewer, type Viewer } from '../auth/viewer.js';
+import { clientIpKey } from '../auth/client-ip.js';
+import type { Change } from '../db/change-feed.js';
+import { isDatabaseUnavailable } from '../db/database.js';
+import { AuthenticationError } from '../errors.js';
+import { SubscriberTooSlowError } from '../posts/post-events.js';
+import { CLOCK_TOLERANCE_SECONDS } from '../tokens/access-token.js';
+import type { GraphQLContext, Services } from './context.js';
+import { QUERY_LIMITS, queryLimitRules, type CostCheck } from './query-limits.js';
+
+/** graphql-ws's and RFC 6455's close codes we send. */
+const CLOSE = {
+  /** A bad, expired or revoked token (graphql-ws's "Unauthorized"). The reason names which. */
+  unauthorized: 4401,
+  /** The server is shutting down: reconnect (to another instance). */
+  goingAway: 1001,
+  /** The database cannot be reached to check the token: reconnect shortly. */
+  tryAgainLater: 1013,
+  internalError: 4500,
+} as const;
+
+// A shutdown waits this long for clients to answer the close handshake, then cuts.
+const CLOSE_HANDSHAKE_MS = 1_000;
+// setTimeout's longest delay; a token living longer (ACCESS_TOKEN_TTL_SECONDS is unbounded) re-arms.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_USER_AGENT_LENGTH = 512;
+
+/** The slice of the server's (pino) logger this module writes to. */
+interface Log {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export interface SubscriptionServerOptions {
+  schema: GraphQLSchema;
+  services: Services;
+  checkCost: CostCheck;
+  /** The HTTP path's formatError: one set of codes and masking rules for both transports. */
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** The largest WebSocket message accepted, in bytes. */
+  maxPayloadBytes: number;
+  isProduction: boolean;
+  log: Log;
+}
+
+/** One authenticated (or anonymous) socket. */
+interface Connection {
+  readonly socket: WebSocket;
+  viewer: Viewer | null;
+  expiryTimer: NodeJS.Timeout | undefined;
+  readonly clientIp: string;
+  readonly userAgent: string | null;
+  readonly openedAt: number;
+  operations: number;
+}
+
+export interface SubscriptionServer {
+  /** For the HTTP server's `upgrade` event: /graphql becomes a graphql-ws socket, anything else is refused. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Revocations and role changes from the change feed (this instance's and the others'). */
+  onChange(change: Change): void;
+  /** Closes every socket with 1001 (cutting those that do not answer) and refuses new ones. */
+  close(): Promise<void>;
+}
+
+/**
+ * GraphQL over WebSocket (graphql-ws) on /graphql, for subscriptions. The token in
+ * `connection_init` is verified exactly like a bearer header; the socket is closed with
+ * 4401 when its token expires or its session ends, and its viewer follows role changes.
+ * Queries and mutations stay on HTTP, where CSRF prevention, brute-force limits and the
+ * request log apply.
+ */
+export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
+  const { schema, services, log } = options;
+  const connections = new Map<WebSocket, Connection>();
+  // Bumped by every change that could end a session: a connection whose token was checked
+  // before the change arrived is checked again.
+  let changesSeen = 0;
+  let closing = false;
+
+  const webSockets = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
+  const validationRules = [...specifiedRules, ...queryLimitRules];
+
+  const unauthorized = (connection: Pick<Connection, 'socket'>, reason: string) =>
+    connection.socket.close(CLOSE.unauthorized, reason);
+
+  const armExpiry = (connection: Connection) => {
+    clearTimeout(connection.expiryTimer);
+    connection.expiryTimer = undefined;
+    if (connection.viewer === null) return;
+    // The token stops verifying at exp + tolerance; the socket ends then too.
+    const delay = (connection.viewer.tokenExpiresAt + CLOCK_TOLERANCE_SECONDS) * 1000 - Date.now();
+    if (delay <= 0) return unauthorized(connection, 'TOKEN_EXPIRED');
+    connection.expiryTimer = setTimeout(() => armExpiry(connection), Math.min(delay, MAX_TIMER_MS));
+  };
+
+  const recheck = async (connection: Connection) => {
+    if (connection.viewer === null) return;
+    try {
+      connection.viewer = await recheckViewer(services, connection.viewer);
+    } catch (error) {
+      if (error instanceof AuthenticationError) return unauthorized(connection, error.code);
+      // The database is away: the socket stays until the check can be made (the next change or reset).
+      log.warn({ error: (error as Error).message }, 'could not check a subscription socket’s session');
+    }
+  };
+
+  const contextFor = (connection: Connection): GraphQLContext => ({
+    // Read at each event: a role change applies to the next one.
+    get viewer() {
+      return connection.viewer;
+    },
+    services,
+    userAgent: connection.userAgent,
+    clientIp: connection.clientIp,
+    operationLog: {},
+    credentialsVerifiedFor: new Set(),
+    // Batches within one event's execution; no cache, since the context lives as long as the socket.
+    loaders: { userById: new DataLoader((ids: readonly string[]) => services.users.findByIds(ids), { cache: false }) },
+  });
+
+  const formatErrors = (errors: readonly GraphQLError[]) =>
+    errors.map((error) => {
+      if (error.originalError instanceof SubscriberTooSlowError) {
+        return { message: error.originalError.message, extensions: { code: 'SUBSCRIBER_TOO_SLOW' } };
+      }
+      // `extensions.http` is for Apollo's HTTP responses only (as Apollo strips it there).
+      const { http: _http, ...extensions } = error.extensions;
+      return options.formatError({ ...error.toJSON(), extensions }, error);
+    });
+
+  const graphqlWs = useServer<Record<string, unknown> | undefined, { request: IncomingMessage; socket: WebSocket }>(
+    {
+      schema,
+      isProd: options.isProduction,
+      onConnect: async (ctx) => {
+        const { socket, request } = ctx.extra;
+        const params = ctx.connectionParams ?? {};
+        const authorization = params.authorization ?? params.Authorization;
+        if (authorization !== undefined && authorization !== null && typeof authorization !== 'string') {
+          unauthorized({ socket }, 'TOKEN_INVALID');
+          return false;
+        }
+        let viewer: Viewer | null;
+        const changesBefore = changesSeen;
+        try {
+          viewer = await resolveViewer(services, authorization ?? undefined);
+        } catch (error) {
+          if (error instanceof AuthenticationError) unauthorized({ socket }, error.code);
+          else if (isDatabaseUnavailable(error)) socket.close(CLOSE.tryAgainLater, 'Database unavailable');
+          else {
+            log.error({ err: error }, 'unexpected error while opening a subscription socket');
+            socket.close(CLOSE.internalError, 'Internal server error');
+          }
+          return false;
+        }
+        if (socket.readyState !== WebSocket.OPEN) return false;
+        const userAgent = request.headers['user-agent'];
+        const connection: Connection = {
+          socket,
+          viewer,
+          expiryTimer: undefined,
+          clientIp: clientIpKey(request.socket.remoteAddress ?? ''),
+          userAgent: userAgent === undefined ? null : userAgent.slice(0, MAX_USER_AGENT_LENGTH),
+          openedAt: performance.now(),
+          operations: 0,
+        };
+        connections.set(socket, connection);
+        armExpiry(connection);
+        // A revocation that arrived while the token was being checked may have missed it.
+        if (changesSeen !== changesBefore) await recheck(connection);
+        return socket.readyState === WebSocket.OPEN;
+      },
+
+      onSubscribe: (ctx, _id, payload) => {
+        const connection = connections.get(ctx.extra.socket);
+        if (connection === undefined) return [coded('The connection is closing.', 'UNAUTHENTICATED')];
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: QUERY_LIMITS.maxTokens });
+        } catch (error) {
+          return [coded((error as Error).message, 'GRAPHQL_PARSE_FAILED')];
+        }
+        const invalid = validate(schema, document, validationRules);
+        if (invalid.length > 0) return invalid.map((error) => coded(error.message, 'GRAPHQL_VALIDATION_FAILED', error));
+        const operationName = payload.operationName ?? null;
+        const operation = getOperationAST(document, operationName);
+        if (operation == null) {
+          return [coded('Name the operation to run: the document has several, or none by that name.', 'BAD_REQUEST')];
+        }
+        if (operation.operation !== 'subscription') {
+          return [
+            coded(
+              'Only subscriptions are served over WebSocket; send queries and mutations over HTTP to /graphql.',
+              'BAD_REQUEST',
+            ),
+          ];
+        }
+        const variables = payload.variables ?? {};
+        // As Apollo does over HTTP: bad variables are the client's mistake, BAD_USER_INPUT.
+        const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 10 });
+        if (coerced.errors !== undefined) {
+          return coerced.errors.map((error) => coded(error.message, 'BAD_USER_INPUT', error));
+        }
+        const tooCostly = options.checkCost(document, variables, operationName);
+        if (tooCostly !== undefined) return [tooCostly];
+        connection.operations++;
+        return {
+          schema,
+          document,
+          operationName,
+          variableValues: variables,
+          contextValue: contextFor(connection),
+        };
+      },
+
+      onNext: (_ctx, _id, _payload, _args, result: ExecutionResult) =>
+        result.errors === undefined ? undefined : { ...result, errors: formatErrors(result.errors) },
+
+      onError: (_ctx, _id, _payload, errors) => formatErrors(errors),
+
+      onClose: (ctx, code) => {
+        const connection = connections.get(ctx.extra.socket);
+        connections.delete(ctx.extra.socket);
+        clearTimeout(connection?.expiryTimer);
+        // One line per socket, like one per HTTP request (refused ones included).
+        log.info(
+          {
+            path: '/graphql',
+            transport: 'websocket',
+            userId: connection?.viewer?.userId,
+            closeCode: code,
+            operations: connection?.operations ?? 0,
+            ...(connection && { ms: Math.round(performance.now() - connection.openedAt) }),
+          },
+          'websocket closed',
+        );
+      },
+    },
+    webSockets,
+  );
+
+  return {
+    handleUpgrade(request, socket, head) {
+      socket.on('error', () => socket.destroy());
+      const path = request.url?.split('?', 1)[0];
+      if (closing || path !== '/graphql') {
+        const status = closing ? '503 Service Unavailable' : '404 Not Found';
+        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
+      webSockets.handleUpgrade(request, socket, head, (webSocket) => webSockets.emit('connection', webSocket, request));
+    },
+
+    onChange(change) {
+      if (change.kind === 'post-published') return;
+      changesSeen++;
+      if (change.kind === 'sessions-revoked') {
+        const ended = new Set(change.sessionIds);
+        for (const connection of connections.values()) {
+          if (connection.viewer !== null && ended.has(connection.viewer.sessionId)) unauthorized(connection, 'SESSION_REVOKED');
+        }
+        return;
+      }
+      for (const connection of connections.values()) {
+        if (change.kind === 'reset' || connection.viewer?.userId === change.userId) void recheck(connection);
+      }
+    },
+
+    async close() {
+      closing = true;
+      const open = [...webSockets.clients];
+      const closed = Promise.all(open.map((socket) => new Promise((resolve) => socket.once('close', resolve))));
+      let timer: NodeJS.Timeout | undefined;
+      const cut = new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_HANDSHAKE_MS)));
+      await graphqlWs.dispose();
+      await Promise.race([closed, cut]);
+      clearTimeout(timer);
+      for (const socket of webSockets.clients) socket.terminate();
+    },
+  };
+}
+
+function coded(message: string, code: string, source?: GraphQLError): GraphQLError {
+  return new GraphQLError(message, { ...(source?.nodes && { nodes: source.nodes }), extensions: { code } });
+}
