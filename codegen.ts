@@ -1,6 +1,7 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
-// `npm run codegen` owns src/graphql/__generated__/; never edit it by hand.
+// `npm run codegen` owns src/graphql/__generated__/ and client/src/__generated__/; never
+// edit them by hand.
 const config: CodegenConfig = {
   schema: 'schema/*.graphql',
   generates: {
@@ -26,6 +27,22 @@ const config: CodegenConfig = {
           PostConnection: '../../posts/post-service.js#PostPage',
           PostEdge: '../../posts/post-service.js#PostEdgeRecord',
         },
+      },
+    },
+    // The client kit's typed documents (codegen's client preset), from client/src/operations.graphql.
+    // From schema.graphql (`npm run schema:print`), as a consumer's codegen would.
+    'client/src/__generated__/': {
+      schema: 'schema.graphql',
+      documents: ['client/src/operations.graphql'],
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        strictScalars: true,
+        scalars: { DateTime: 'string' },
+        // import paths with .js, for ESM (NodeNext) consumers
+        emitLegacyCommonJSImports: false,
       },
     },
   },

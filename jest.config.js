@@ -13,7 +13,8 @@ export default {
     ],
   },
   // Sources import './x.js' (NodeNext); Jest resolves the .ts beside it.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // `gatehouse/client` is the kit's source, as the README example imports it.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^gatehouse/client$': '<rootDir>/client/src/index.ts' },
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 60_000,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
  * test app copies: a fresh PGlite directory costs ~5 s to initialise, a copy ~0.5 s.
  */
 export default async function globalSetup(): Promise<void> {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
   const templateDir = await mkdtemp(join(tmpdir(), 'gatehouse-template-'));
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: templateDir, NODE_ENV: 'test' };
   delete env.DATABASE_URL;

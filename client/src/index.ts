@@ -1,0 +1,13 @@
+// gatehouse/client: the Apollo Client kit for Gatehouse. See README.md, "Use from a frontend".
+export { createGatehouseLink, SocketClosedError, type GatehouseLink, type GatehouseLinkOptions } from './links.js';
+export {
+  memoryTokenStorage,
+  webTokenStorage,
+  type GatehouseTokens,
+  type Session,
+  type SessionEndReason,
+  type TokenStorage,
+  type WebStorageLike,
+} from './session.js';
+// The typed documents (MeDocument, LoginDocument, …) and their result and variables types.
+export * from './__generated__/graphql.js';
