@@ -1,15 +1,25 @@
-// `npm run bench`: loads real Gatehouse servers over loopback with autocannon (a separate
-// process), interleaving scenarios over rounds, and prints a Markdown table. Bounded:
-// ROUNDS x scenarios x DURATION seconds (about 2 minutes by default).
+// `npm run bench`: Gatehouse against three baselines on one machine, over loopback.
+// Each server runs in its own process; the load generator (bench/load.mjs, autocannon) in
+// another; where taskset exists, servers are pinned to core 0 and the load to core 1.
+// Scenarios are interleaved over rounds (A B C … A B C …) and every response is checked.
+// Bounded: about (1 + ROUNDS) x scenarios x SECONDS plus set-up (≈ 6 minutes by default).
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import jwt from 'jsonwebtoken';
+import { SECRET as CANONICAL_SECRET, users as baselineUsers } from './baselines/data.mjs';
 import { benchProcesses } from './processes.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const WARM_UP_SECONDS = 3;
 const CONNECTIONS = 10;
+const SEED_USERS = Number(process.env.BENCH_SEED_USERS ?? 100_000);
+const SEED_SESSIONS = Number(process.env.BENCH_SEED_SESSIONS ?? 1_000_000);
+// A soak of W1 with resident memory sampled; `BENCH_SOAK_SECONDS=300 npm run bench` for the 5-minute one.
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const hasTaskset = (() => {
   try {
@@ -19,42 +29,58 @@ const hasTaskset = (() => {
     return false;
   }
 })();
-// Server on core 0, load generator on core 1, where taskset exists.
-const pinned = (core, command, args) => (hasTaskset ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
+const pinned = (core, args) => (hasTaskset ? ['taskset', ['-c', String(core), process.execPath, ...args]] : [process.execPath, args]);
 
-async function startServer(sessionCacheTtlMs) {
-  const [command, args] = pinned(0, process.execPath, ['bench/server.mjs', String(sessionCacheTtlMs)]);
+const SERVERS = {
+  gatehouse: { label: 'Gatehouse (embedded database)', args: ['bench/server.mjs'] },
+  seeded: {
+    label: `Gatehouse with ${SEED_USERS.toLocaleString('en')} users and ${SEED_SESSIONS.toLocaleString('en')} sessions`,
+    args: ['bench/server.mjs', '--seed-users', String(SEED_USERS), '--seed-sessions', String(SEED_SESSIONS)],
+  },
+  canonical: { label: 'canonical Apollo + graphql-shield + jsonwebtoken (string secret)', args: ['bench/baselines/canonical.mjs'] },
+  plain: { label: 'plain Apollo Server, no authentication', args: ['bench/baselines/plain-apollo.mjs'] },
+  bare: { label: 'bare node:http, fixed body', args: ['bench/baselines/bare-http.mjs'] },
+};
+
+async function startServer(name) {
+  const [command, args] = pinned(0, SERVERS[name].args);
   const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = await new Promise((resolve, reject) => {
-    child.stdout.once('data', (chunk) => resolve([chunk.toString()]));
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  const line = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (chunk) => resolve(chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
   });
-  const { url } = JSON.parse(line);
-  // taskset execs node in place, so the child's pid is the server's either way.
-  return { child, url, pid: child.pid };
+  // taskset execs node in place: the child's pid is the server's either way.
+  return { child, url: JSON.parse(line).url, pid: child.pid };
 }
 
-async function cpuSeconds(pid) {
+async function procStat(pid) {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return {
+    cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100, // utime + stime, in clock ticks
+    rssMiB: Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024,
+  };
 }
 
-async function graphql(url, query, variables, token) {
+async function post(url, query, variables = {}, token) {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
     body: JSON.stringify({ query, variables }),
   });
-  return response.json();
+  return { status: response.status, text: await response.text() };
 }
 
-async function autocannon(url, { token, body, expected }) {
-  const headers = ['-H', 'content-type=application/json', ...(token ? ['-H', `authorization=Bearer ${token}`] : [])];
-  const [command, args] = pinned(1, process.execPath, [
-    'node_modules/autocannon/autocannon.js',
-    '-j', '-c', String(CONNECTIONS), '-d', String(DURATION), '-m', 'POST',
-    ...headers, '-b', body, '--expectBody', expected, `${url}/graphql`,
-  ]);
+async function load(url, scenario, seconds) {
+  const options = {
+    url: `${url}/graphql`,
+    body: scenario.body,
+    headers: scenario.token ? { authorization: `Bearer ${scenario.token}` } : {},
+    connections: CONNECTIONS,
+    seconds,
+    ...(scenario.expected !== undefined && { expected: scenario.expected }),
+  };
+  const [command, args] = pinned(1, ['bench/load.mjs', JSON.stringify(options)]);
   const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
@@ -62,95 +88,96 @@ async function autocannon(url, { token, body, expected }) {
   return JSON.parse(output);
 }
 
-const ME = '{ me { id role } }';
-const servers = { cached: await startServer(500), uncached: await startServer(0) };
-const stopServers = () => Object.values(servers).forEach((server) => server.child.kill('SIGTERM'));
+// BENCH_ONLY=W1,W2 runs those workloads (with their baselines) only: for iterating on one.
+const only = process.env.BENCH_ONLY?.split(',').map((id) => id.trim());
+const selected = (id) => only === undefined || only.includes(id.split(' ')[0]);
+const servers = {};
+const stopAll = () => Object.values(servers).forEach((server) => server.child.kill('SIGTERM'));
 process.on('uncaughtException', (error) => {
-  stopServers();
+  stopAll();
   console.error(error);
   process.exit(1);
 });
-const tokens = {};
-const expectedBodies = {};
-for (const [name, server] of Object.entries(servers)) {
-  const signUp = await graphql(
-    server.url,
-    'mutation ($e: String!) { signUp(email: $e, password: "bench password 1") { accessToken user { id } } }',
-    { e: `bench-${name}@example.com` },
-  );
-  tokens[name] = signUp.data.signUp.accessToken;
-  // Exactly what the server sends, checked byte for byte on every response.
-  expectedBodies[name] = `${JSON.stringify({ data: { me: { id: signUp.data.signUp.user.id, role: 'USER' } } })}\n`;
-}
+const setUpStarted = performance.now();
+const needed = new Set(['gatehouse', ...(selected('W5') ? ['seeded'] : []), 'canonical', 'plain', 'bare']);
+for (const name of needed) servers[name] = await startServer(name);
 
-const TYPENAME = '{ __typename }';
-const FEED = '{ feed(first: 100) { edges { node { id title author { id name } } } totalCount } }';
-
-// 100 published posts by 10 authors on the cached server, for the feed workload.
-for (let i = 0; i < 100; i++) {
-  const author = await graphql(
-    servers.cached.url,
-    'mutation ($e: String!) { signUp(email: $e, password: "bench password 1", name: "Author") { accessToken } }',
-    { e: `author-${i % 10}-${i}@example.com` },
-  );
-  const token = author.data.signUp.accessToken;
-  const created = await graphql(servers.cached.url, 'mutation { createPost(title: "A post", body: "Some text") { id } }', {}, token);
-  await graphql(servers.cached.url, 'mutation ($id: ID!) { publishPost(id: $id) { id } }', { id: created.data.createPost.id }, token);
-}
-const feedBody = await (
-  await fetch(`${servers.cached.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.cached}` },
-    body: JSON.stringify({ query: FEED }),
-  })
-).text();
-if (JSON.parse(feedBody).data.feed.edges.length !== 100) throw new Error(`unexpected feed: ${feedBody.slice(0, 200)}`);
-const scenarios = [
-  { name: '`me`, token, session check cached (this version)', server: 'cached', token: true, query: ME },
-  { name: '`me`, token, session read from the database per request (before)', server: 'uncached', token: true, query: ME },
-  { name: '`me`, anonymous (no token, no check)', server: 'cached', token: false, query: ME },
-  { name: '`__typename`, token, session check cached', server: 'cached', token: true, query: TYPENAME },
-  { name: '`__typename`, anonymous', server: 'cached', token: false, query: TYPENAME },
-  { name: '`feed(first: 100)` with authors, token', server: 'cached', token: true, query: FEED },
-];
-const expectedFor = (scenario) =>
-  scenario.query === FEED
-    ? feedBody
-    : scenario.query === TYPENAME
-    ? '{"data":{"__typename":"Query"}}\n'
-    : scenario.token
-      ? expectedBodies[scenario.server]
-      : '{"data":{"me":null}}\n';
-const results = scenarios.map(() => []);
-
-// Warm up every scenario, then interleave: A B C A B C …
-for (const scenario of scenarios) {
-  const server = servers[scenario.server];
-  await autocannon(server.url, {
-    token: scenario.token ? tokens[scenario.server] : undefined,
-    body: JSON.stringify({ query: scenario.query }),
-    expected: expectedFor(scenario),
-  });
-}
-for (let round = 0; round < ROUNDS; round++) {
-  for (const [index, scenario] of scenarios.entries()) {
-    const server = servers[scenario.server];
-    const cpuBefore = await cpuSeconds(server.pid);
-    const result = await autocannon(server.url, {
-      token: scenario.token ? tokens[scenario.server] : undefined,
-      body: JSON.stringify({ query: scenario.query }),
-      expected: expectedFor(scenario),
-    });
-    const cpu = (await cpuSeconds(server.pid)) - cpuBefore;
-    const wrong = result.errors + result.mismatches + result.non2xx;
-    if (wrong > 0) throw new Error(`${scenario.name}: ${wrong} wrong answers (errors, mismatches or non-2xx)`);
-    results[index].push({
-      rps: result.requests.average,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      cpuUsPerRequest: (cpu * 1e6) / result.requests.total,
-    });
+// Data: on Gatehouse, 10 authors with 10 published posts each (through the API); the
+// baselines hold the same 100 posts in memory.
+const signUp = async (url, email, name = 'Bench') => {
+  const { text } = await post(url, 'mutation ($e: String!, $n: String) { signUp(email: $e, password: "bench password 1", name: $n) { accessToken user { id } } }', { e: email, n: name });
+  return JSON.parse(text).data.signUp;
+};
+const reader = await signUp(servers.gatehouse.url, 'reader@example.com');
+for (let a = 0; a < 10; a++) {
+  const author = await signUp(servers.gatehouse.url, `author-${a}@example.com`, 'Author');
+  for (let p = 0; p < 10; p++) {
+    const { text } = await post(servers.gatehouse.url, 'mutation { createPost(title: "A post", body: "Some text") { id } }', {}, author.accessToken);
+    await post(servers.gatehouse.url, 'mutation ($id: ID!) { publishPost(id: $id) { id } }', { id: JSON.parse(text).data.createPost.id }, author.accessToken);
   }
+}
+const seededReader = servers.seeded && (await signUp(servers.seeded.url, 'reader@example.com'));
+const [canonicalUser] = baselineUsers.values();
+const canonicalToken = jwt.sign({ sub: canonicalUser.id, role: 'USER' }, CANONICAL_SECRET, { algorithm: 'HS256', expiresIn: '1h' });
+
+const W1 = '{ me { id email role } }';
+const FEED = '{ feed(first: 100) { edges { node { id title body published author { id } } } } }';
+const LOGIN = JSON.stringify({
+  query: 'mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }',
+  variables: { e: 'reader@example.com', p: 'bench password 1' },
+});
+const scenarios = [
+  { id: 'W1', server: 'gatehouse', token: reader.accessToken, query: W1, what: '`me`, with a token' },
+  { id: 'W1 canonical', server: 'canonical', token: canonicalToken, query: W1, what: '`me`, with a token' },
+  { id: 'W1 plain', server: 'plain', query: W1, what: '`me`, no authentication' },
+  { id: 'W1 bare', server: 'bare', query: W1, what: 'a fixed body of the same shape' },
+  { id: 'W2', server: 'gatehouse', token: reader.accessToken, query: FEED, what: 'feed of 100 posts, with a token' },
+  { id: 'W2 canonical', server: 'canonical', token: canonicalToken, query: FEED, what: 'feed of 100 posts, with a token' },
+  { id: 'W3', server: 'gatehouse', query: FEED, what: 'feed of 100 posts, anonymous' },
+  { id: 'W3 plain', server: 'plain', query: FEED, what: 'feed of 100 posts, anonymous' },
+  { id: 'W4', server: 'gatehouse', body: LOGIN, what: '`login` (argon2id)' },
+  { id: 'W5', server: 'seeded', token: seededReader?.accessToken, query: W1, what: '`me`, with a token, among 1M sessions' },
+].filter((scenario) => selected(scenario.id));
+// What each answer must be, byte for byte (W4: a token and no error, checked in load.mjs).
+for (const scenario of scenarios) {
+  scenario.body ??= JSON.stringify({ query: scenario.query });
+  if (scenario.id === 'W4') continue;
+  const { status, text } = await post(servers[scenario.server].url, scenario.query, {}, scenario.token);
+  const data = JSON.parse(text).data;
+  const ok = status === 200 && (scenario.query === W1 ? data?.me?.id !== undefined : data?.feed?.edges?.length === 100);
+  if (!ok) throw new Error(`${scenario.id}: unexpected answer ${status} ${text.slice(0, 200)}`);
+  scenario.expected = text;
+}
+const setUpSeconds = (performance.now() - setUpStarted) / 1000;
+
+const results = Object.fromEntries(scenarios.map((scenario) => [scenario.id, []]));
+for (const scenario of scenarios) await load(servers[scenario.server].url, scenario, WARM_UP_SECONDS);
+const rssAfterWarmUp = {};
+for (const [name, server] of Object.entries(servers)) rssAfterWarmUp[name] = (await procStat(server.pid)).rssMiB;
+for (let round = 0; round < ROUNDS; round++) {
+  for (const scenario of scenarios) {
+    const server = servers[scenario.server];
+    const before = await procStat(server.pid);
+    const result = await load(server.url, scenario, SECONDS);
+    const after = await procStat(server.pid);
+    if (result.wrong > 0) throw new Error(`${scenario.id}: ${result.wrong} wrong answers (errors, mismatches or non-2xx)`);
+    results[scenario.id].push({ ...result, cpuUsPerRequest: ((after.cpuSeconds - before.cpuSeconds) * 1e6) / result.total });
+  }
+}
+const rssAtEnd = {};
+for (const [name, server] of Object.entries(servers)) rssAtEnd[name] = (await procStat(server.pid)).rssMiB;
+
+let soak;
+if (SOAK_SECONDS > 0) {
+  // W1 at full load, resident memory sampled every 10 s.
+  const scenario = scenarios[0];
+  const samples = [(await procStat(servers.gatehouse.pid)).rssMiB];
+  const sampling = setInterval(async () => samples.push((await procStat(servers.gatehouse.pid)).rssMiB), 10_000);
+  const result = await load(servers.gatehouse.url, scenario, SOAK_SECONDS);
+  clearInterval(sampling);
+  samples.push((await procStat(servers.gatehouse.pid)).rssMiB);
+  if (result.wrong > 0) throw new Error(`soak: ${result.wrong} wrong answers`);
+  soak = { seconds: SOAK_SECONDS, rps: result.rps, rssMiB: samples, growth: samples.at(-1) / samples[0] - 1 };
 }
 
 for (const server of Object.values(servers)) {
@@ -159,51 +186,53 @@ for (const server of Object.values(servers)) {
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const rows = scenarios.map((scenario, index) => ({
-  scenario: scenario.name,
-  rps: median(results[index].map((r) => r.rps)),
-  p50: median(results[index].map((r) => r.p50)),
-  p99: median(results[index].map((r) => r.p99)),
-  cpuUsPerRequest: median(results[index].map((r) => r.cpuUsPerRequest)),
-}));
-const base = rows[0].rps;
-console.log(`\n${ROUNDS} rounds x ${DURATION} s, ${CONNECTIONS} connections, keep-alive, every response checked; ` +
-  `node ${process.version}${hasTaskset ? ', server on core 0, load on core 1' : ''}; medians over rounds.\n`);
-console.log('| scenario | req/s | p50 ms | p99 ms | server CPU µs/req | req/s vs first row |');
-console.log('|---|---:|---:|---:|---:|---:|');
-for (const row of rows) {
-  console.log(`| ${row.scenario} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.cpuUsPerRequest.toFixed(0)} | ${(row.rps / base).toFixed(3)} |`);
+const rows = Object.fromEntries(
+  scenarios.map((scenario) => {
+    const runs = results[scenario.id];
+    return [scenario.id, { rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), cpuUsPerRequest: median(runs.map((r) => r.cpuUsPerRequest)) }];
+  }),
+);
+const ratio = (a, b) => (rows[a] && rows[b] ? rows[a].rps / rows[b].rps : NaN);
+const targets = [
+  { target: 'W1 ≥ 3× canonical', value: ratio('W1', 'W1 canonical'), pass: (v) => v >= 3, format: (v) => `${v.toFixed(2)}×` },
+  { target: 'W1 ≥ 0.8× plain Apollo (no auth)', value: ratio('W1', 'W1 plain'), pass: (v) => v >= 0.8, format: (v) => `${v.toFixed(2)}×` },
+  { target: 'W2 ≥ 1.5× canonical', value: ratio('W2', 'W2 canonical'), pass: (v) => v >= 1.5, format: (v) => `${v.toFixed(2)}×` },
+  { target: 'auth overhead ≤ 5 % (W2 vs W3)', value: 1 - ratio('W2', 'W3'), pass: (v) => v <= 0.05, format: (v) => `${(v * 100).toFixed(1)} %` },
+  { target: 'W5 within 10 % of W1', value: ratio('W5', 'W1'), pass: (v) => Math.abs(1 - v) <= 0.1, format: (v) => `${v.toFixed(2)}×` },
+  ...(soak ? [{ target: `RSS growth < 10 % over a ${soak.seconds} s soak`, value: soak.growth, pass: (v) => v < 0.1, format: (v) => `${(v * 100).toFixed(1)} %` }] : []),
+];
+
+console.log(`\n## npm run bench — ${new Date().toISOString().slice(0, 16)}Z\n`);
+console.log(`${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}; ${ROUNDS} rounds × ${SECONDS} s after a ${WARM_UP_SECONDS} s warm-up, ` +
+  `${CONNECTIONS} keep-alive connections, every response checked${hasTaskset ? '; servers on core 0, load generator on core 1' : ''}; medians over rounds. Set-up ${setUpSeconds.toFixed(0)} s.\n`);
+console.log('| workload | server | req/s | p50 ms | p99 ms | server CPU µs/req |');
+console.log('|---|---|---:|---:|---:|---:|');
+for (const scenario of scenarios) {
+  const row = rows[scenario.id];
+  console.log(`| ${scenario.id}: ${scenario.what} | ${SERVERS[scenario.server].label} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.cpuUsPerRequest.toFixed(0)} |`);
 }
-const ratio = (a, b) => (rows[a].rps / rows[b].rps).toFixed(3);
-console.log(`\nThis version vs before (\`me\` with a token): ${ratio(0, 1)}x the throughput.`);
-console.log(`Cost of token verification + cached session check (\`__typename\` with vs without a token): ` +
-  `${((1 - rows[3].rps / rows[4].rps) * 100).toFixed(1)} % of throughput, ` +
-  `${(rows[3].cpuUsPerRequest - rows[4].cpuUsPerRequest).toFixed(0)} µs of server CPU per request.`);
+console.log('\n| target | measured | met |');
+console.log('|---|---:|---|');
+for (const t of targets.filter((t) => !Number.isNaN(t.value))) console.log(`| ${t.target} | ${t.format(t.value)} | ${t.pass(t.value) ? 'yes' : '**no**'} |`);
+console.log(`\nResident memory (MiB) after warm-up → end: ${Object.keys(servers).map((name) => `${name} ${rssAfterWarmUp[name].toFixed(0)} → ${rssAtEnd[name].toFixed(0)}`).join(', ')}.`);
+if (soak) console.log(`Soak (W1, ${soak.seconds} s, ${soak.rps.toFixed(0)} req/s): RSS ${soak.rssMiB.map((v) => v.toFixed(0)).join(' → ')} MiB.`);
+else console.log('Soak: skipped (BENCH_SOAK_SECONDS=300 npm run bench for the 5-minute one).');
+
 // One process against two (start:cluster): needs a real PostgreSQL.
 let processes;
 if (process.env.DATABASE_URL === undefined) {
   console.log('\n1 vs 2 processes: skipped (set DATABASE_URL to a PostgreSQL to measure start:cluster).');
 } else {
-  const { configs, results: raw } = await benchProcesses({
-    databaseUrl: process.env.DATABASE_URL,
-    rounds: ROUNDS,
-    duration: DURATION,
-    connections: CONNECTIONS * 2,
-  });
-  processes = configs.map((config, index) => ({
-    scenario: config.name,
-    rps: median(raw[index].map((r) => r.rps)),
-    p50: median(raw[index].map((r) => r.p50)),
-    p99: median(raw[index].map((r) => r.p99)),
-  }));
-  console.log(`\n${ROUNDS} rounds x ${DURATION} s, ${CONNECTIONS * 2} connections, no pinning (two workers need both cores):\n`);
+  const { configs, results: raw } = await benchProcesses({ databaseUrl: process.env.DATABASE_URL, rounds: ROUNDS, duration: SECONDS, connections: CONNECTIONS * 2 });
+  processes = configs.map((config, index) => ({ scenario: config.name, rps: median(raw[index].map((r) => r.rps)), p50: median(raw[index].map((r) => r.p50)), p99: median(raw[index].map((r) => r.p99)) }));
+  console.log(`\n${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS * 2} connections, no pinning (two workers need both cores):\n`);
   console.log('| scenario | req/s | p50 ms | p99 ms |');
   console.log('|---|---:|---:|---:|');
   for (const row of processes) console.log(`| ${row.scenario} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} |`);
-  console.log(`\n2 workers vs 1 process: ${(processes[1].rps / processes[0].rps).toFixed(2)}x the throughput.`);
+  console.log(`\n2 workers vs 1 process: ${(processes[1].rps / processes[0].rps).toFixed(2)}× the throughput.`);
 }
 
 await mkdir(new URL('results/', import.meta.url), { recursive: true });
 const file = new URL(`results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-await writeFile(file, JSON.stringify({ node: process.version, rounds: ROUNDS, duration: DURATION, rows, processes, raw: results }, null, 2));
+await writeFile(file, JSON.stringify({ node: process.version, rounds: ROUNDS, seconds: SECONDS, rows, targets: targets.map(({ target, value }) => ({ target, value })), rssAfterWarmUp, rssAtEnd, soak, processes, raw: results }, null, 2));
 console.log(`\nRaw results: ${fileURLToPath(file)}`);

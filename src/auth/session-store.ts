@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { refreshTokens, sessions, users } from '../db/schema.js';
+import type { UserRecord } from '../users/user-record.js';
 import type { Role } from '../users/roles.js';
 import {
   deriveNextRefreshToken,
@@ -25,6 +26,8 @@ export interface SessionState {
   revoked: boolean;
   /** When it idles out unless refreshed; checked against the clock on every request. */
   expiresAt: Date;
+  /** The user's account, read with the session: `me` and the caller's own records need no query. */
+  user: UserRecord;
 }
 
 export interface SessionSummary {
@@ -97,20 +100,20 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
     async findState(sessionId: string): Promise<SessionState | null> {
       const [row] = await db
         .select({
-          userId: sessions.userId,
-          role: users.role,
           revokedAt: sessions.revokedAt,
           expiresAt: sessions.expiresAt,
+          user: { id: users.id, email: users.email, name: users.name, role: users.role, createdAt: users.createdAt },
         })
         .from(sessions)
         .innerJoin(users, eq(users.id, sessions.userId))
         .where(eq(sessions.id, sessionId));
       if (row === undefined) return null;
       return {
-        userId: row.userId,
-        role: row.role,
+        userId: row.user.id,
+        role: row.user.role,
         revoked: row.revokedAt !== null,
         expiresAt: row.expiresAt,
+        user: row.user,
       };
     },
 

@@ -1,4 +1,5 @@
 import { isUuid } from '../ids.js';
+import type { UserRecord } from '../users/user-record.js';
 import { AuthenticationError } from '../errors.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import { scopesForRole, type Role, type Scope } from '../users/roles.js';
@@ -15,6 +16,8 @@ export interface Viewer {
   readonly scopes: ReadonlySet<Scope>;
   /** The access token's `exp`, in seconds since the epoch. */
   readonly tokenExpiresAt: number;
+  /** The caller's account, as of the session check (at most the session cache's TTL old). */
+  readonly user: UserRecord;
 }
 
 export interface ViewerDependencies {
@@ -68,5 +71,6 @@ async function checkSession(
     role: session.role,
     scopes: new Set(scopesForRole(session.role)),
     tokenExpiresAt: token.tokenExpiresAt,
+    user: session.user,
   });
 }

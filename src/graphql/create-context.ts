@@ -45,7 +45,7 @@ export function createContextFunction(services: Services) {
       clientIp,
       operationLog,
       credentialsVerifiedFor: new Set(),
-      loaders: { userById: new DataLoader((ids: readonly string[]) => services.users.findByIds(ids)) },
+      loaders: { userById: userLoader(services, viewer) },
     };
   };
 }
@@ -60,4 +60,11 @@ function toUnauthorizedError(error: AuthenticationError): GraphQLError {
       },
     },
   });
+}
+
+/** Users by id, batched per request; the caller's own record is already known. */
+function userLoader(services: Services, viewer: GraphQLContext['viewer']) {
+  const loader = new DataLoader((ids: readonly string[]) => services.users.findByIds(ids));
+  if (viewer !== null) loader.prime(viewer.userId, viewer.user);
+  return loader;
 }

@@ -2,8 +2,8 @@ import { listUsers, setUserRole } from '../../users/user-admin.js';
 import type { MutationResolvers, QueryResolvers } from '../__generated__/resolvers-types.js';
 
 export const userQueries: Pick<QueryResolvers, 'me' | 'users'> = {
-  me: (_parent, _args, ctx) =>
-    ctx.viewer === null ? null : ctx.loaders.userById.load(ctx.viewer.userId),
+  // Read with the session (cached): an authenticated `me` costs no query.
+  me: (_parent, _args, ctx) => ctx.viewer?.user ?? null,
   users: (_parent, args, ctx) => listUsers(ctx.services, args),
 };
 

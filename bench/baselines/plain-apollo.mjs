@@ -1,0 +1,14 @@
+// Baseline: Apollo Server 5 standalone with no authentication: `me` is always user 0.
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { announce, feed, typeDefs, users } from './data.mjs';
+
+const [first] = users.values();
+const resolvers = {
+  Query: { me: () => first, feed: (_parent, args) => feed(args.first) },
+  Post: { author: (post) => users.get(post.authorId) },
+};
+const server = new ApolloServer({ schema: makeExecutableSchema({ typeDefs, resolvers }) });
+const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
+announce(url, () => server.stop());
