@@ -8,7 +8,7 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, {
   LogController,
@@ -334,9 +334,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 }
 
 // Headers fit for an API that serves JSON: nothing may be framed, sniffed or loaded from
-// its responses. HSTS only in production, where TLS is in front of us.
+// its responses. HSTS only in production, where TLS is in front of us. helmet decides the
+// headers; they are the same for every response, so it runs once, not per request.
 async function registerBrowserPolicies(fastify: FastifyInstance, config: Config): Promise<void> {
-  await fastify.register(helmet, {
+  const headers = securityHeaders({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -350,6 +351,10 @@ async function registerBrowserPolicies(fastify: FastifyInstance, config: Config)
     strictTransportSecurity: config.isProduction ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginResourcePolicy: { policy: config.corsOrigins.length > 0 ? 'cross-origin' : 'same-origin' },
   });
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
+  });
   // No CORS_ORIGINS: no CORS headers at all, so browsers allow same-origin callers only.
   if (config.corsOrigins.length > 0) {
     await fastify.register(cors, {
@@ -361,6 +366,19 @@ async function registerBrowserPolicies(fastify: FastifyInstance, config: Config)
       maxAge: 600, // 10 minutes of cached preflights
     });
   }
+}
+
+/** The headers helmet sets with these options, collected once. */
+function securityHeaders(options: Parameters<typeof helmet>[0]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: string | number | readonly string[]) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  let failure: unknown;
+  helmet(options)({} as never, response as never, (error?: unknown) => (failure = error));
+  if (failure !== undefined) throw failure;
+  return headers;
 }
 
 function trustedProxies(trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
