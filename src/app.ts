@@ -35,8 +35,10 @@ import { deriveSecret, loadSigningKey } from './tokens/signing-key.js';
 import { createCursorCodec } from './pagination/connection.js';
 import { bootstrapAdmin } from './auth/bootstrap-admin.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
-import { createUserRepository } from './users/user-repository.js';
-import { createPostRepository } from './posts/post-repository.js';
+import { createUserRepository, withUserCache } from './users/user-repository.js';
+import type { UserRecord } from './users/user-record.js';
+import { createFeedCache, createPostRepository, withFeedCache } from './posts/post-repository.js';
+import { createReadCache } from './db/read-cache.js';
 import { createPostEvents } from './posts/post-events.js';
 
 export interface App {
@@ -65,6 +67,9 @@ const READY_TIMEOUT_MS = 2_000;
 // changes made in this process invalidate at once.
 const SESSION_CACHE_TTL_MS = 500;
 const SESSION_CACHE_MAX_ENTRIES = 100_000;
+// Feed pages and users by id: as long as a session's state, on the same reasoning.
+const READ_CACHE_TTL_MS = 500;
+const READ_CACHE_MAX_ENTRIES = 10_000;
 // The longest a shutdown waits for a busy event loop before it stops accepting.
 const SETTLE_MAX_MS = 5_000;
 const RATE_LIMIT_PURGE_INTERVAL_MS = 10 * 60 * 1000; // 10 minutes
@@ -88,11 +93,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // One line per request comes from our onResponse hook, without the query string.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
+    // No per-request child logger (pino serialises its bindings each time): every line we
+    // write about a request carries its reqId explicitly.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: BODY_LIMIT_BYTES,
     // request.ip is the socket's peer unless TRUST_PROXY names the proxies in front of us.
     trustProxy: trustedProxies(config.trustProxy),
   });
   const log = fastify.log;
+  const logsRequests = ['trace', 'debug', 'info'].includes(config.logLevel);
 
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
@@ -126,7 +135,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
       onRevoked: ({ sessionIds }) => void publish({ kind: 'sessions-revoked', sessionIds }),
     });
-    const postRepository = createPostRepository(database.db);
+    // The feed and authors every reader asks for are read once per TTL, and forgotten at
+    // once on a change here or (through the change feed) on another instance.
+    const feedCache = createFeedCache({ ttlMs: READ_CACHE_TTL_MS, maxEntries: READ_CACHE_MAX_ENTRIES });
+    const userCache = createReadCache<UserRecord>({ ttlMs: READ_CACHE_TTL_MS, maxEntries: READ_CACHE_MAX_ENTRIES });
+    const postRepository = withFeedCache(createPostRepository(database.db), feedCache);
     const postEvents = createPostEvents();
     // Every instance loads a newly published post once and hands it to its own subscribers.
     const deliverPublished = async (postId: string) => {
@@ -136,9 +149,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     };
     database.changes.subscribe((change) => {
       if (change.kind === 'sessions-revoked') sessionCache.invalidateSessions(change.sessionIds);
-      else if (change.kind === 'user-changed') sessionCache.invalidateUser(change.userId);
-      else if (change.kind === 'reset') sessionCache.clear();
+      else if (change.kind === 'user-changed') {
+        sessionCache.invalidateUser(change.userId);
+        userCache.invalidate(change.userId);
+        feedCache.clear(); // a deleted user's posts are gone
+      } else if (change.kind === 'reset') {
+        sessionCache.clear();
+        userCache.clear();
+        feedCache.clear();
+      } else if (change.kind === 'post-changed') feedCache.clear();
       else {
+        feedCache.clear();
         deliverPublished(change.postId).catch((error: Error) => {
           log.warn({ error: error.message, postId: change.postId }, 'could not deliver a published post to subscribers');
         });
@@ -157,7 +178,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       });
     }, RATE_LIMIT_PURGE_INTERVAL_MS).unref();
     const services: Services = {
-      users: createUserRepository(database.db),
+      users: withUserCache(createUserRepository(database.db), userCache),
       sessions,
       sessionCache,
       cursors: createCursorCodec(deriveSecret(signingKey, 'pagination cursors')),
@@ -165,6 +186,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       postEvents,
       onUserChanged: (userId) => publish({ kind: 'user-changed', userId }),
       onPostPublished: (postId) => publish({ kind: 'post-published', postId }),
+      onPostChanged: (postId) => publish({ kind: 'post-changed', postId }),
       passwords: await createPasswordHasher(),
       loginThrottle,
       accessTokens: createAccessTokens({
@@ -247,6 +269,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (draining) reply.header('connection', 'close');
     });
     fastify.addHook('onResponse', async (request, reply) => {
+      if (!logsRequests) return;
       // One line per request; for /graphql it carries the operation (never the query string).
       log.info(
         {

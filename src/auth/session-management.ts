@@ -2,6 +2,7 @@ import { isUuid } from '../ids.js';
 import { AuthenticationError, NotFoundError } from '../errors.js';
 import { checkNewPassword } from '../users/user-input.js';
 import { issueAuthPayload, type AuthPayloadRecord } from './auth-payload.js';
+import type { UserAdminDependencies } from '../users/user-admin.js';
 import type { AuthDependencies } from './auth-dependencies.js';
 import type { SessionSummary } from './session-store.js';
 import type { Viewer } from './viewer.js';
@@ -56,7 +57,7 @@ export async function changePassword(
 
 /** Deletes the caller's account after checking the password: every session ends with it. */
 export async function deleteAccount(
-  deps: AuthDependencies,
+  deps: AuthDependencies & Pick<UserAdminDependencies, 'onUserChanged'>,
   viewer: Viewer,
   password: string,
   origin: PasswordCheckOrigin,
@@ -65,6 +66,8 @@ export async function deleteAccount(
   await deps.sessions.revokeAllOfUser(viewer.userId, 'account_deleted');
   // The revocation above already dropped every cached session of the user, everywhere.
   await deps.users.delete(viewer.userId);
+  // Its posts went with it: every instance forgets the user and its cached feed pages.
+  await deps.onUserChanged(viewer.userId);
   return true;
 }
 

@@ -7,6 +7,8 @@ export type Change =
   | { kind: 'user-changed'; userId: string }
   /** A post was just published: subscribers of `postPublished` on every instance hear of it. */
   | { kind: 'post-published'; postId: string }
+  /** A post was edited or deleted. */
+  | { kind: 'post-changed'; postId: string }
   /** Notifications may have been missed (the listening connection dropped): forget everything. */
   | { kind: 'reset' };
 
@@ -140,8 +142,8 @@ function parseChange(payload: string | undefined, ownOrigin: string): Change | u
     if (value.kind === 'user-changed' && typeof value.userId === 'string') {
       return { kind: 'user-changed', userId: value.userId };
     }
-    if (value.kind === 'post-published' && typeof value.postId === 'string') {
-      return { kind: 'post-published', postId: value.postId };
+    if ((value.kind === 'post-published' || value.kind === 'post-changed') && typeof value.postId === 'string') {
+      return { kind: value.kind, postId: value.postId };
     }
   } catch {
     // not ours

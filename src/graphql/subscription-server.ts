@@ -272,7 +272,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     },
 
     onChange(change) {
-      if (change.kind === 'post-published') return;
+      if (change.kind === 'post-published' || change.kind === 'post-changed') return;
       changesSeen++;
       if (change.kind === 'sessions-revoked') {
         const ended = new Set(change.sessionIds);

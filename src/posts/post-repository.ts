@@ -1,6 +1,7 @@
 import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { posts } from '../db/schema.js';
+import { createReadCache, type ReadCache, type ReadCacheOptions } from '../db/read-cache.js';
 import type { PostRecord } from './post-record.js';
 
 /** SQL access to posts; lists are keyset-paginated after a given post id. */
@@ -79,4 +80,35 @@ export function createPostRepository(db: Db) {
   };
 }
 
+
 export type PostRepository = ReturnType<typeof createPostRepository>;
+
+/** The public feed's pages and count, read once per TTL however many requests ask. */
+export interface FeedCache {
+  readonly pages: ReadCache<PostRecord[]>;
+  readonly count: ReadCache<number>;
+  /** Any change to a published post (or its author's account) makes every page stale. */
+  clear(): void;
+}
+
+export function createFeedCache(options: ReadCacheOptions): FeedCache {
+  const pages = createReadCache<PostRecord[]>(options);
+  const count = createReadCache<number>(options);
+  return {
+    pages,
+    count,
+    clear() {
+      pages.clear();
+      count.clear();
+    },
+  };
+}
+
+/** The repository with the feed read through `cache`; the caller clears it on every change. */
+export function withFeedCache(repository: PostRepository, cache: FeedCache): PostRepository {
+  return {
+    ...repository,
+    feedPage: (afterId, limit) => cache.pages.get(`${afterId ?? ''}:${limit}`, () => repository.feedPage(afterId, limit)),
+    countPublished: () => cache.count.get('published', () => repository.countPublished()),
+  };
+}

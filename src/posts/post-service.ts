@@ -17,6 +17,8 @@ export interface PostDependencies {
   readonly postEvents: PostEvents;
   /** Tells every instance that a post was just published (they then load it and emit it). */
   readonly onPostPublished: (postId: string) => Promise<void>;
+  /** Tells every instance that a post was edited or deleted (their cached feed is stale). */
+  readonly onPostChanged: (postId: string) => Promise<void>;
 }
 
 const MAX_TITLE_LENGTH = 200;
@@ -74,7 +76,10 @@ export async function updatePost(
   if (input.title !== null && input.title !== undefined) changes.title = checkText(input.title, 'title', MAX_TITLE_LENGTH);
   if (input.body !== null && input.body !== undefined) changes.body = checkText(input.body, 'body', MAX_BODY_LENGTH);
   const post = await findOwnPost(deps, viewer, input.id);
-  return Object.keys(changes).length === 0 ? post : deps.posts.update(post.id, changes);
+  if (Object.keys(changes).length === 0) return post;
+  const updated = await deps.posts.update(post.id, changes);
+  await deps.onPostChanged(post.id);
+  return updated;
 }
 
 export async function publishPost(deps: PostDependencies, viewer: Viewer, id: string): Promise<PostRecord> {
@@ -102,6 +107,7 @@ export function postsPublishedFor(
 export async function deletePost(deps: PostDependencies, viewer: Viewer, id: string): Promise<true> {
   const post = await findOwnPost(deps, viewer, id);
   await deps.posts.delete(post.id);
+  await deps.onPostChanged(post.id);
   return true;
 }
 

@@ -2,6 +2,7 @@ import { count, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { users } from '../db/schema.js';
 import type { Role } from './roles.js';
+import type { ReadCache } from '../db/read-cache.js';
 import type { UserRecord } from './user-record.js';
 
 const publicColumns = {
@@ -118,3 +119,11 @@ export function createUserRepository(db: Db) {
 }
 
 export type UserRepository = ReturnType<typeof createUserRepository>;
+
+/** The repository with users by id read through `cache` (authors of a page); cleared per user on every change. */
+export function withUserCache(repository: UserRepository, cache: ReadCache<UserRecord>): UserRepository {
+  return {
+    ...repository,
+    findByIds: async (ids) => (await cache.getMany(ids, async (missing) => (await repository.findByIds(missing)).map((user) => user ?? undefined))).map((user) => user ?? null),
+  };
+}
