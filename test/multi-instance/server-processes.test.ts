@@ -164,6 +164,24 @@ describeWithPostgres('three server processes on one PostgreSQL', () => {
     }
   });
 
+  it('shows an edit made on A in B’s cached feed within 1 s', async () => {
+    const author = await signUpOn(a);
+    const created = await postGraphQL(a.url, CREATE_POST, {}, { token: author.accessToken });
+    const id = (created.body.data!.createPost as { id: string }).id;
+    await postGraphQL(a.url, 'mutation ($id: ID!) { publishPost(id: $id) { id } }', { id }, { token: author.accessToken });
+    const titleOnB = async () => {
+      const feed = await postGraphQL(b.url, '{ feed(first: 100) { edges { node { id title } } } }');
+      return (feed.body.data!.feed as { edges: Array<{ node: { id: string; title: string } }> }).edges.find((e) => e.node.id === id)?.node.title;
+    };
+    expect(await titleOnB()).toBe('t'); // now in B's cache
+    await postGraphQL(a.url, 'mutation ($id: ID!) { updatePost(id: $id, title: "edited") { id } }', { id }, { token: author.accessToken });
+    const editedAt = performance.now();
+    while ((await titleOnB()) !== 'edited') {
+      expect(performance.now() - editedAt).toBeLessThan(1_000);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  });
+
   it('counts failed logins on A, B and C against one limit', async () => {
     const user = await signUpOn(c);
     for (const server of [a, b, c]) {

@@ -135,12 +135,49 @@ describe('lists', () => {
   });
 });
 
+const FEED_100 = 'query { feed(first: 100) { edges { node { id title author { id role } } } totalCount } }';
+type FeedNode = { id: string; title: string; author: { id: string; role: string } };
+const feedNode = async (id: string): Promise<FeedNode | undefined> =>
+  ((await app.graphql(FEED_100)).body.data!.feed.edges as Array<{ node: FeedNode }>).map((e) => e.node).find((n) => n.id === id);
+
 describe('deleteAccount', () => {
-  it("deletes the user's posts", async () => {
+  it("deletes the user's posts, from the (cached) feed too", async () => {
     const writer = await signUpUser(app);
     const post = await draft(writer.accessToken);
     await app.graphql(PUBLISH, { id: post.id }, { token: writer.accessToken });
+    expect(await feedNode(post.id)).toBeDefined();
     await app.graphql('mutation ($p: String!) { deleteAccount(password: $p) }', { p: writer.password }, { token: writer.accessToken });
     expect((await app.graphql(POST, { id: post.id })).body).toEqual({ data: { post: null } });
+    expect(await feedNode(post.id)).toBeUndefined();
+  });
+});
+
+describe('the feed and its authors, read through a short cache', () => {
+  it('answers a repeated feed without a query', async () => {
+    await app.graphql(FEED_100);
+    // On a shared PostgreSQL, other suites' publications clear the cache now and then.
+    let queryFree = false;
+    for (let attempt = 0; attempt < 5 && !queryFree; attempt++) {
+      queries = [];
+      await app.graphql(FEED_100);
+      queryFree = queries.length === 0;
+    }
+    expect(queryFree).toBe(true);
+  });
+
+  it('shows an edit, an author’s new role and a deletion at once', async () => {
+    const writer = await signUpUser(app);
+    const post = await draft(writer.accessToken);
+    await app.graphql(PUBLISH, { id: post.id }, { token: writer.accessToken });
+    expect(await feedNode(post.id)).toMatchObject({ title: 'A title', author: { role: 'USER' } });
+
+    await app.graphql(UPDATE, { id: post.id, t: 'Edited' }, { token: writer.accessToken });
+    expect((await feedNode(post.id))?.title).toBe('Edited');
+
+    await app.graphql('mutation ($id: ID!) { setUserRole(userId: $id, role: VIEWER) { id } }', { id: writer.user.id }, { token: adminToken });
+    expect((await feedNode(post.id))?.author.role).toBe('VIEWER');
+
+    await app.graphql(DELETE, { id: post.id }, { token: adminToken });
+    expect(await feedNode(post.id)).toBeUndefined();
   });
 });
