@@ -15,6 +15,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
 import { createPasswordHasher } from './auth/password.js';
@@ -225,7 +226,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       plugins: [
         queryCostPlugin(checkCost),
         unavailableStatusPlugin(),
-        operationLogPlugin({ includeDocument: config.logLevel === 'debug' || config.logLevel === 'trace' }),
+        // Only for the request log line: below LOG_LEVEL=info there is none.
+        ...(logsRequests ? [operationLogPlugin({ includeDocument: config.logLevel === 'debug' || config.logLevel === 'trace' })] : []),
         ApolloServerPluginLandingPageDisabled(),
         // No @cacheControl hints here: the default plugin only adds a hook to every field.
         ApolloServerPluginCacheControlDisabled(),
@@ -239,7 +241,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const apolloHandler = fastifyApolloHandler(apollo, {
       context: (request) => {
         const operationLog: OperationLogEntry = {};
-        operationLogs.set(request, operationLog);
+        if (logsRequests) operationLogs.set(request, operationLog);
         return createContext(request.headers, request.ip, operationLog);
       },
     });
@@ -247,14 +249,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       url: '/graphql',
       method: ['GET', 'POST'],
       // A browser opening /graphql gets the IDE (when enabled), never an executed query.
-      preHandler: async (request, reply) => {
-        if (config.enablePlayground && request.method === 'GET' && request.headers.accept?.includes('text/html')) {
-          return reply
-            .type('text/html; charset=utf-8')
-            .header('content-security-policy', IDE_CONTENT_SECURITY_POLICY)
-            .send(IDE_PAGE);
-        }
-      },
+      ...(config.enablePlayground && {
+        preHandler: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+          if (request.method !== 'GET' || request.headers.accept?.includes('text/html') !== true) return done();
+          reply.type('text/html; charset=utf-8').header('content-security-policy', IDE_CONTENT_SECURITY_POLICY).send(IDE_PAGE);
+        },
+      }),
       handler: apolloHandler,
     });
     if (config.enablePlayground) registerIdeAssets(fastify);
@@ -265,24 +265,27 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     );
     // While draining, each connection closes after its response: a keep-alive connection
     // must not sit idle until the drain timeout once its last request is answered.
-    fastify.addHook('onSend', async (_request, reply) => {
+    fastify.addHook('onSend', (_request, reply, payload, done) => {
       if (draining) reply.header('connection', 'close');
+      done(null, payload);
     });
-    fastify.addHook('onResponse', async (request, reply) => {
-      if (!logsRequests) return;
-      // One line per request; for /graphql it carries the operation (never the query string).
-      log.info(
-        {
-          reqId: request.id,
-          method: request.method,
-          path: request.url.split('?', 1)[0],
-          status: reply.statusCode,
-          ms: Math.round(reply.elapsedTime),
-          ...operationLogs.get(request),
-        },
-        'request',
-      );
-    });
+    // One line per request; for /graphql it carries the operation (never the query string).
+    if (logsRequests) {
+      fastify.addHook('onResponse', (request, reply, done) => {
+        log.info(
+          {
+            reqId: request.id,
+            method: request.method,
+            path: request.url.split('?', 1)[0],
+            status: reply.statusCode,
+            ms: Math.round(reply.elapsedTime),
+            ...operationLogs.get(request),
+          },
+          'request',
+        );
+        done();
+      });
+    }
 
     subscriptions = createSubscriptionServer({
       schema,

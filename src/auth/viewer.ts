@@ -7,6 +7,13 @@ import { parseBearerToken } from './authorization-header.js';
 import type { SessionCache } from './session-cache.js';
 
 
+// One set per role, shared by every Viewer (a ReadonlySet: nothing adds to it).
+const SCOPE_SETS: Record<Role, ReadonlySet<Scope>> = {
+  VIEWER: new Set(scopesForRole('VIEWER')),
+  USER: new Set(scopesForRole('USER')),
+  ADMIN: new Set(scopesForRole('ADMIN')),
+};
+
 /** The authenticated caller of one request. */
 export interface Viewer {
   readonly userId: string;
@@ -69,7 +76,7 @@ async function checkSession(
     userId: session.userId,
     sessionId: token.sessionId,
     role: session.role,
-    scopes: new Set(scopesForRole(session.role)),
+    scopes: SCOPE_SETS[session.role],
     tokenExpiresAt: token.tokenExpiresAt,
     user: session.user,
   });

@@ -38,6 +38,7 @@ export function createContextFunction(services: Services) {
     }
     if (viewer !== null) operationLog.userId = viewer.userId;
     const userAgent = headers['user-agent'];
+    let loaders: GraphQLContext['loaders'] | undefined;
     return {
       viewer,
       services,
@@ -45,7 +46,10 @@ export function createContextFunction(services: Services) {
       clientIp,
       operationLog,
       credentialsVerifiedFor: new Set(),
-      loaders: { userById: userLoader(services, viewer) },
+      // Made on first use: most operations (`me`, mutations) never load a user by id.
+      get loaders() {
+        return (loaders ??= { userById: userLoader(services, viewer) });
+      },
     };
   };
 }
