@@ -60,10 +60,22 @@ export function toPage<T extends { id: string }>(
   cursors: CursorCodec,
 ): Page<T> {
   const nodes = rows.slice(0, size);
-  const edges = nodes.map((node) => ({ node, cursor: cursors.encode(node.id) }));
+  // Cursors are signed (an HMAC each) only when a client asks for them.
+  const edges = nodes.map((node) => ({
+    node,
+    get cursor() {
+      return cursors.encode(node.id);
+    },
+  }));
+  const last = nodes.at(-1);
   return {
     edges,
-    pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage: rows.length > size,
+      get endCursor() {
+        return last === undefined ? null : cursors.encode(last.id);
+      },
+    },
     totalCount,
   };
 }
