@@ -182,8 +182,13 @@ function sessionCaptureLink(session: Session): ApolloLink {
     if (definition.kind !== Kind.OPERATION_DEFINITION || definition.operation !== OperationTypeNode.MUTATION) {
       return forward(operation);
     }
-    return new Observable<ApolloLink.Result>((observer) =>
-      forward(operation).subscribe({
+    return new Observable<ApolloLink.Result>((observer) => {
+      // Answers are passed on in order, each once the session reflects it.
+      let settled: Promise<unknown> = Promise.resolve();
+      const after = (step: () => void, work: Promise<unknown> = Promise.resolve()) => {
+        settled = settled.then(() => work).then(step, (error: unknown) => observer.error(error));
+      };
+      const subscription = forward(operation).subscribe({
         next: (result) => {
           const data = (result as FormattedExecutionResult).data ?? {};
           const updates: Array<Promise<void>> = [];
@@ -200,16 +205,13 @@ function sessionCaptureLink(session: Session): ApolloLink {
               updates.push(session.signOut());
             }
           }
-          // The caller sees the answer once the session reflects it.
-          Promise.all(updates).then(
-            () => observer.next(result),
-            (error: unknown) => observer.error(error),
-          );
+          after(() => observer.next(result), Promise.all(updates));
         },
-        error: (error: unknown) => observer.error(error),
-        complete: () => observer.complete(),
-      }),
-    );
+        error: (error: unknown) => after(() => observer.error(error)),
+        complete: () => after(() => observer.complete()),
+      });
+      return () => subscription.unsubscribe();
+    });
   });
 }
 
