@@ -1,3 +1,4 @@
+import { createReadCache } from '../db/read-cache.js';
 import type { SessionState } from './session-store.js';
 
 export interface SessionCacheOptions {
@@ -15,60 +16,30 @@ export interface SessionCacheOptions {
   now?: () => number;
 }
 
-interface Entry {
-  state: SessionState | null;
-  expiresAt: number;
-}
-
 /**
  * Session liveness and the user's current role, cached per session so an authenticated
  * request does not cost a database round trip, yet never trusted longer than `ttlMs`.
+ * Unknown sessions are cached too (as null), so a flood of forged session ids costs one
+ * query per id per TTL.
  */
 export function createSessionCache(options: SessionCacheOptions) {
-  const now = options.now ?? Date.now;
-  const entries = new Map<string, Entry>();
-  // Bumped by every invalidation: a load that began before one must not be cached.
-  let epoch = 0;
-
-  const remember = (sessionId: string, state: SessionState | null) => {
-    entries.delete(sessionId);
-    entries.set(sessionId, { state, expiresAt: now() + options.ttlMs });
-    if (entries.size > options.maxEntries) {
-      const oldest = entries.keys().next().value;
-      if (oldest !== undefined) entries.delete(oldest);
-    }
-  };
-
+  const cache = createReadCache<SessionState | null>(options);
   return {
-    async get(sessionId: string): Promise<SessionState | null> {
-      const entry = entries.get(sessionId);
-      if (entry !== undefined && entry.expiresAt > now()) return entry.state;
-      const startedAt = epoch;
-      const state = await options.load(sessionId);
-      if (epoch === startedAt) remember(sessionId, state);
-      return state;
-    },
+    get: (sessionId: string): Promise<SessionState | null> => cache.get(sessionId, () => options.load(sessionId)),
 
     invalidateSessions(sessionIds: readonly string[]): void {
-      epoch++;
-      for (const id of sessionIds) entries.delete(id);
+      for (const id of sessionIds) cache.invalidate(id);
     },
 
     /** After a role change or account deletion. */
     invalidateUser(userId: string): void {
-      epoch++;
-      for (const [id, entry] of entries) {
-        if (entry.state?.userId === userId) entries.delete(id);
-      }
+      cache.invalidateWhere((state) => state?.userId === userId);
     },
 
-    clear(): void {
-      epoch++;
-      entries.clear();
-    },
+    clear: (): void => cache.clear(),
 
     get size(): number {
-      return entries.size;
+      return cache.size;
     },
   };
 }

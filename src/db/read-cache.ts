@@ -63,6 +63,12 @@ export function createReadCache<V>(options: ReadCacheOptions) {
       entries.delete(key);
     },
 
+    /** Drops every entry whose value matches. */
+    invalidateWhere(matches: (value: V) => boolean): void {
+      epoch++;
+      for (const [key, entry] of entries) if (matches(entry.value)) entries.delete(key);
+    },
+
     clear(): void {
       epoch++;
       entries.clear();
