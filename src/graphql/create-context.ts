@@ -37,18 +37,17 @@ export function createContextFunction(services: Services) {
       throw toUnauthorizedError(error);
     }
     if (viewer !== null) operationLog.userId = viewer.userId;
-    const userAgent = headers['user-agent'];
     let loaders: GraphQLContext['loaders'] | undefined;
     return {
       viewer,
       services,
-      userAgent: userAgent === undefined ? null : userAgent.slice(0, MAX_USER_AGENT_LENGTH),
+      userAgent: userAgentOf(headers),
       clientIp,
       operationLog,
       credentialsVerifiedFor: new Set(),
       // Made on first use: most operations (`me`, mutations) never load a user by id.
       get loaders() {
-        return (loaders ??= { userById: userLoader(services, viewer) });
+        return (loaders ??= { userById: createUserLoader(services, viewer) });
       },
     };
   };
@@ -66,9 +65,19 @@ function toUnauthorizedError(error: AuthenticationError): GraphQLError {
   });
 }
 
-/** Users by id, batched per request; the caller's own record is already known. */
-function userLoader(services: Services, viewer: GraphQLContext['viewer']) {
-  const loader = new DataLoader((ids: readonly string[]) => services.users.findByIds(ids));
-  if (viewer !== null) loader.prime(viewer.userId, viewer.user);
+/** The client's User-Agent as sessions record it: cut to a bounded length. */
+export function userAgentOf(headers: IncomingHttpHeaders): string | null {
+  const userAgent = headers['user-agent'];
+  return userAgent === undefined ? null : userAgent.slice(0, MAX_USER_AGENT_LENGTH);
+}
+
+/**
+ * Users by id, batched per request; the caller's own record is already known. `cache:
+ * false` for a context that outlives a request (a subscription's socket): it batches
+ * within one execution but never serves a record older than the read cache's.
+ */
+export function createUserLoader(services: Services, viewer: GraphQLContext['viewer'], { cache = true } = {}) {
+  const loader = new DataLoader((ids: readonly string[]) => services.users.findByIds(ids), { cache });
+  if (viewer !== null && cache) loader.prime(viewer.userId, viewer.user);
   return loader;
 }

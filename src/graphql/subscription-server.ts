@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import DataLoader from 'dataloader';
 import {
   GraphQLError,
   getOperationAST,
@@ -24,6 +23,7 @@ import { AuthenticationError } from '../errors.js';
 import { SubscriberTooSlowError } from '../posts/post-events.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../tokens/access-token.js';
 import type { GraphQLContext, Services } from './context.js';
+import { createUserLoader, userAgentOf } from './create-context.js';
 import { QUERY_LIMITS, queryLimitRules, type CostCheck } from './query-limits.js';
 
 /** graphql-ws's and RFC 6455's close codes we send. */
@@ -41,7 +41,6 @@ const CLOSE = {
 const CLOSE_HANDSHAKE_MS = 1_000;
 // setTimeout's longest delay; a token living longer (ACCESS_TOKEN_TTL_SECONDS is unbounded) re-arms.
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const MAX_USER_AGENT_LENGTH = 512;
 
 /** The slice of the server's (pino) logger this module writes to. */
 interface Log {
@@ -135,11 +134,12 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     operationLog: {},
     credentialsVerifiedFor: new Set(),
     // Batches within one event's execution; no cache, since the context lives as long as the socket.
-    loaders: { userById: new DataLoader((ids: readonly string[]) => services.users.findByIds(ids), { cache: false }) },
+    loaders: { userById: createUserLoader(services, null, { cache: false }) },
   });
 
   const formatErrors = (errors: readonly GraphQLError[]) =>
     errors.map((error) => {
+      // A transport condition, not a domain error (its code is ours, not the contract's).
       if (error.originalError instanceof SubscriberTooSlowError) {
         return { message: error.originalError.message, extensions: { code: 'SUBSCRIBER_TOO_SLOW' } };
       }
@@ -174,13 +174,12 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           return false;
         }
         if (socket.readyState !== WebSocket.OPEN) return false;
-        const userAgent = request.headers['user-agent'];
         const connection: Connection = {
           socket,
           viewer,
           expiryTimer: undefined,
           clientIp: clientIpKey(request.socket.remoteAddress ?? ''),
-          userAgent: userAgent === undefined ? null : userAgent.slice(0, MAX_USER_AGENT_LENGTH),
+          userAgent: userAgentOf(request.headers),
           openedAt: performance.now(),
           operations: 0,
         };
