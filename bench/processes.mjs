@@ -26,12 +26,10 @@ async function start(entry, env) {
   return { child, url };
 }
 
-async function autocannon(url, { token, body, expected, duration, connections }) {
-  const child = spawn(process.execPath, [
-    'node_modules/autocannon/autocannon.js', '-j', '-c', String(connections), '-d', String(duration), '-m', 'POST',
-    '-H', 'content-type=application/json', '-H', `authorization=Bearer ${token}`,
-    '-b', body, '--expectBody', expected, `${url}/graphql`,
-  ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+/** bench/load.mjs, the same checked load as the main table's (not pinned: the workers need both cores). */
+async function load(url, { token, body, expected, duration, connections }) {
+  const options = { url: `${url}/graphql`, body, headers: { authorization: `Bearer ${token}` }, connections, seconds: duration, expected };
+  const child = spawn(process.execPath, ['bench/load.mjs', JSON.stringify(options)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   await once(child, 'exit');
@@ -61,14 +59,13 @@ export async function benchProcesses({ databaseUrl, rounds, duration, connection
       { name: '`me`, token, 1 process (`npm start`), PostgreSQL', url: one.url },
       { name: '`me`, token, 2 workers (`npm run start:cluster`), PostgreSQL', url: two.url },
     ];
-    for (const config of configs) await autocannon(config.url, { token, body, expected, duration: 3, connections });
+    for (const config of configs) await load(config.url, { token, body, expected, duration: 3, connections });
     const results = configs.map(() => []);
     for (let round = 0; round < rounds; round++) {
       for (const [index, config] of configs.entries()) {
-        const result = await autocannon(config.url, { token, body, expected, duration, connections });
-        const wrong = result.errors + result.mismatches + result.non2xx;
-        if (wrong > 0) throw new Error(`${config.name}: ${wrong} wrong answers`);
-        results[index].push({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 });
+        const result = await load(config.url, { token, body, expected, duration, connections });
+        if (result.wrong > 0) throw new Error(`${config.name}: ${result.wrong} wrong answers`);
+        results[index].push({ rps: result.rps, p50: result.p50, p99: result.p99 });
       }
     }
     return { configs, results };
