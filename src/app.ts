@@ -18,29 +18,22 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import { createPasswordHasher } from './auth/password.js';
-import { createSessionCache } from './auth/session-cache.js';
-import { createSessionStore } from './auth/session-store.js';
 import type { Config } from './config.js';
 import { describeDatabaseError, openDatabase, type Database } from './db/database.js';
-import type { GraphQLContext, Services } from './graphql/context.js';
+import type { GraphQLContext } from './graphql/context.js';
 import { createContextFunction } from './graphql/create-context.js';
 import { operationLogPlugin, type OperationLogEntry } from './graphql/operation-log.js';
 import { createFormatError, unavailableStatusPlugin } from './graphql/error-mapping.js';
 import { QUERY_LIMITS, createCostCheck, queryCostPlugin, queryLimitRules } from './graphql/query-limits.js';
 import { createSubscriptionServer, type SubscriptionServer } from './graphql/subscription-server.js';
-import { buildSchema } from './graphql/schema.js';
 import { IDE_ASSETS, IDE_CONTENT_SECURITY_POLICY, IDE_PAGE } from './ide/ide-page.js';
-import { createAccessTokens } from './tokens/access-token.js';
-import { deriveSecret, loadSigningKey } from './tokens/signing-key.js';
-import { createCursorCodec } from './pagination/connection.js';
-import { bootstrapAdmin } from './auth/bootstrap-admin.js';
-import { createLoginThrottle } from './auth/login-throttle.js';
-import { createUserRepository, withUserCache } from './users/user-repository.js';
-import type { UserRecord } from './users/user-record.js';
-import { createFeedCache, createPostRepository, withFeedCache } from './posts/post-repository.js';
-import { createReadCache } from './db/read-cache.js';
-import { createPostEvents } from './posts/post-events.js';
+import { loadSigningKey } from './tokens/signing-key.js';
+import { sessionsRevoked } from './auth/sessions-revoked.js';
+import type { GatehouseModule } from './graphql/module.js';
+import { startModules, type StartedModules } from './graphql/start-modules.js';
+import { createKernel } from './kernel.js';
+import { modules } from './modules/registry.js';
+import { userChanged } from './users/user-changed.js';
 
 export interface App {
   /** Base URL, e.g. http://127.0.0.1:4000; GraphQL is at `${url}/graphql`. */
@@ -59,6 +52,8 @@ export interface AppOptions {
   sessionCacheTtlMs?: number;
   /** Called with the SQL text of every query the server makes (tests count them). */
   onQuery?: (sql: string) => void;
+  /** The modules to run instead of the registry's (tests add one of their own). */
+  modules?: readonly GatehouseModule[];
 }
 
 const BODY_LIMIT_BYTES = 100 * 1024; // 100 KiB, the contract's request body limit
@@ -67,13 +62,8 @@ const READY_TIMEOUT_MS = 2_000;
 // entry is trusted for half of that (a database read per active session per 0.5 s);
 // changes made in this process invalidate at once.
 const SESSION_CACHE_TTL_MS = 500;
-const SESSION_CACHE_MAX_ENTRIES = 100_000;
-// Feed pages and users by id: as long as a session's state, on the same reasoning.
-const READ_CACHE_TTL_MS = 500;
-const READ_CACHE_MAX_ENTRIES = 10_000;
 // The longest a shutdown waits for a busy event loop before it stops accepting.
 const SETTLE_MAX_MS = 5_000;
-const RATE_LIMIT_PURGE_INTERVAL_MS = 10 * 60 * 1000; // 10 minutes
 
 /** Builds and starts the server on config.port (0 = any free port). Reads no environment. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -114,96 +104,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   let apollo: ApolloServer<GraphQLContext> | undefined;
   let subscriptions: SubscriptionServer | undefined;
-  let purgeTimer: NodeJS.Timeout | undefined;
+  let closeKernel: (() => void) | undefined;
+  let started: StartedModules | undefined;
   // Set when stop() begins: /readyz answers 503 to whatever still reaches it.
   let draining = false;
   try {
     await database.migrate();
     const signingKey = await loadSigningKey(config.jwt, config.dataDir);
-    const sessionCache = createSessionCache({
-      load: (sessionId) => sessions.findState(sessionId),
-      ttlMs: Math.min(options.sessionCacheTtlMs ?? SESSION_CACHE_TTL_MS, 1_000),
-      maxEntries: SESSION_CACHE_MAX_ENTRIES,
+    const kernel = await createKernel(config, database, signingKey, log, {
+      sessionCacheTtlMs: options.sessionCacheTtlMs ?? SESSION_CACHE_TTL_MS,
     });
-    // Never fails a request: if a notification is lost, other instances still see the
-    // change within the session cache's TTL.
-    const publish = (change: Parameters<typeof database.changes.publish>[0]) =>
-      database.changes.publish(change).catch((error: Error) => {
-        log.warn({ error: error.message, change: change.kind }, 'could not notify other instances');
-      });
-    const sessions = createSessionStore(database.db, {
-      refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
-      refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
-      onRevoked: ({ sessionIds }) => void publish({ kind: 'sessions-revoked', sessionIds }),
-    });
-    // The feed and authors every reader asks for are read once per TTL, and forgotten at
-    // once on a change here or (through the change feed) on another instance.
-    const feedCache = createFeedCache({ ttlMs: READ_CACHE_TTL_MS, maxEntries: READ_CACHE_MAX_ENTRIES });
-    const userCache = createReadCache<UserRecord>({ ttlMs: READ_CACHE_TTL_MS, maxEntries: READ_CACHE_MAX_ENTRIES });
-    const postRepository = withFeedCache(createPostRepository(database.db), feedCache);
-    const postEvents = createPostEvents();
-    // Every instance loads a newly published post once and hands it to its own subscribers.
-    const deliverPublished = async (postId: string) => {
-      if (postEvents.subscriberCount === 0) return;
-      const post = await postRepository.findById(postId);
-      if (post?.published) postEvents.published(post);
-    };
-    database.changes.subscribe((change) => {
-      if (change.kind === 'sessions-revoked') sessionCache.invalidateSessions(change.sessionIds);
-      else if (change.kind === 'user-changed') {
-        sessionCache.invalidateUser(change.userId);
-        userCache.invalidate(change.userId);
-        feedCache.clear(); // a deleted user's posts are gone
-      } else if (change.kind === 'reset') {
-        sessionCache.clear();
-        userCache.clear();
-        feedCache.clear();
-      } else if (change.kind === 'post-changed') feedCache.clear();
-      else {
-        feedCache.clear();
-        deliverPublished(change.postId).catch((error: Error) => {
-          log.warn({ error: error.message, postId: change.postId }, 'could not deliver a published post to subscribers');
-        });
-      }
-      // After the cache: the sockets re-read what it has just forgotten.
-      subscriptions?.onChange(change);
-    });
-    const loginThrottle = createLoginThrottle(database.db, {
-      maxFailures: config.loginMaxFailures,
-      maxFailuresPerIp: config.loginMaxFailuresPerIp,
-      windowSeconds: config.loginWindowSeconds,
-    });
-    purgeTimer = setInterval(() => {
-      loginThrottle.purgeExpired().catch((error: Error) => {
-        log.warn({ error: error.message }, 'could not purge expired rate-limit counters');
-      });
-    }, RATE_LIMIT_PURGE_INTERVAL_MS).unref();
-    const services: Services = {
-      users: withUserCache(createUserRepository(database.db), userCache),
-      sessions,
-      sessionCache,
-      cursors: createCursorCodec(deriveSecret(signingKey, 'pagination cursors')),
-      posts: postRepository,
-      postEvents,
-      onUserChanged: (userId) => publish({ kind: 'user-changed', userId }),
-      onPostPublished: (postId) => publish({ kind: 'post-published', postId }),
-      onPostChanged: (postId) => publish({ kind: 'post-changed', postId }),
-      passwords: await createPasswordHasher(),
-      loginThrottle,
-      accessTokens: createAccessTokens({
-        key: signingKey,
-        issuer: config.jwt.issuer,
-        audience: config.jwt.audience,
-        ttlSeconds: config.jwt.accessTokenTtlSeconds,
-      }),
-    };
-
-    if (config.admin !== undefined) {
-      const outcome = await bootstrapAdmin(services, config.admin);
-      log.info({ outcome }, 'ADMIN_EMAIL account checked');
-    }
-
-    const schema = buildSchema();
+    closeKernel = kernel.close;
+    const services = kernel.services;
+    // After the kernel's caches: the sockets re-read what they have just forgotten.
+    database.changes.on(sessionsRevoked, ({ sessionIds }) => subscriptions?.onSessionsRevoked(sessionIds));
+    database.changes.on(userChanged, ({ userId }) => subscriptions?.onUserChanged(userId));
+    database.changes.onReset(() => subscriptions?.onReset());
+    started = await startModules(options.modules ?? modules, kernel, () => new Set(database.changes.topics.keys()));
+    const schema = started.schema;
     const checkCost = createCostCheck(schema);
     const formatError = createFormatError({
       maskInternalErrors: config.isProduction,
@@ -301,8 +219,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
     await fastify.listen({ port: config.port, host: config.host });
   } catch (error) {
-    clearInterval(purgeTimer);
+    closeKernel?.();
     await subscriptions?.close().catch(() => {});
+    await started?.close().catch(() => {});
     await apollo?.stop().catch(() => {});
     await fastify.close().catch(() => {});
     await database.close();
@@ -329,7 +248,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     stop: () => {
       stopping ??= (async () => {
-        clearInterval(purgeTimer);
+        closeKernel?.();
         draining = true;
         // No new connections from here; requests in flight get the drain timeout to finish.
         const cut = setTimeout(() => {
@@ -349,6 +268,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           ]);
           await fastify.close();
           await apollo?.stop();
+          await started?.close();
         } finally {
           clearTimeout(cut);
           await database.close();

@@ -3,12 +3,14 @@ import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { createPasswordHasher } from '../auth/password.js';
 import { createSessionStore } from '../auth/session-store.js';
+import { sessionsRevoked } from '../auth/sessions-revoked.js';
 import { configFromEnvOrExit } from './config-from-env.js';
 import { openDatabase } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { isRole, ROLES, type Role } from '../users/roles.js';
 import { checkNewPassword, parseEmail, parseName } from '../users/user-input.js';
 import { setUserRole } from '../users/user-admin.js';
+import { userChanged } from '../users/user-changed.js';
 import { createUserRepository } from '../users/user-repository.js';
 
 // `npm run admin -- <command>`: user administration against the configured database.
@@ -85,7 +87,7 @@ async function main(argv: string[]): Promise<string> {
     const userId = found.user.id;
     if (command === 'set-role') {
       await setUserRole(
-        { users, onUserChanged: (id) => database.changes.publish({ kind: 'user-changed', userId: id }) },
+        { users, onUserChanged: (id) => database.changes.publish(userChanged, { userId: id }) },
         userId,
         role as Role,
       );
@@ -98,7 +100,7 @@ async function main(argv: string[]): Promise<string> {
       onRevoked: () => {},
     });
     const revoked = await sessions.revokeAllOfUser(userId, 'revoked');
-    if (revoked.length > 0) await database.changes.publish({ kind: 'sessions-revoked', sessionIds: revoked });
+    if (revoked.length > 0) await database.changes.publish(sessionsRevoked, { sessionIds: revoked });
     return `Revoked ${revoked.length} session(s) of ${email}.`;
   } finally {
     await database.close();

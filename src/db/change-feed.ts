@@ -1,52 +1,86 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 
-/** A change other processes sharing the database must hear about at once. */
-export type Change =
-  | { kind: 'sessions-revoked'; sessionIds: string[] }
-  | { kind: 'user-changed'; userId: string }
-  /** A post was just published: subscribers of `postPublished` on every instance hear of it. */
-  | { kind: 'post-published'; postId: string }
-  /** A post was edited or deleted. */
-  | { kind: 'post-changed'; postId: string }
-  /** Notifications may have been missed (the listening connection dropped): forget everything. */
-  | { kind: 'reset' };
+/**
+ * A kind of change other processes sharing the database must hear about at once,
+ * declared once with its payload type and the parser that reads it off the wire.
+ */
+export interface ChangeTopic<Payload> {
+  /** Unique across the server: the `kind` written into each notification. */
+  readonly name: string;
+  /** The payload of another process's notification, or undefined when malformed. */
+  parse(message: Readonly<Record<string, unknown>>): Payload | undefined;
+  /** Cuts a payload that may outgrow one notification (8000 bytes) into several. */
+  split?(payload: Payload): Payload[];
+}
 
-export type ChangeListener = (change: Change) => void;
+/** Declares a change topic; see ChangeTopic. */
+export function defineChangeTopic<Payload extends object>(topic: ChangeTopic<Payload>): ChangeTopic<Payload> {
+  if (!/^[a-z][a-z0-9-]*$/.test(topic.name)) throw new Error(`Change topic "${topic.name}" must be kebab-case.`);
+  return Object.freeze({ ...topic });
+}
 
 export interface ChangeFeed {
   /** Tells this process's listeners at once, and every other process through the database. */
-  publish(change: Exclude<Change, { kind: 'reset' }>): Promise<void>;
-  subscribe(listener: ChangeListener): void;
+  publish<Payload>(topic: ChangeTopic<Payload>, payload: Payload): Promise<void>;
+  /** Calls `listener` for each change of this topic, here or in another process, in order of subscription. */
+  on<Payload>(topic: ChangeTopic<Payload>, listener: (payload: Payload) => void): void;
+  /** Notifications may have been missed (the listening connection dropped): forget everything cached. */
+  onReset(listener: () => void): void;
+  /** The topics with a listener, by name. */
+  readonly topics: ReadonlyMap<string, ChangeTopic<unknown>>;
   close(): Promise<void>;
 }
 
 const CHANNEL = 'gatehouse_changes';
-// NOTIFY payloads are limited to 8000 bytes; 100 UUIDs take ~3.8 KB.
-const IDS_PER_NOTIFICATION = 100;
 const RECONNECT_DELAYS_MS = [100, 500, 1_000, 2_000, 5_000];
+
+/** Listeners by topic; what both feeds dispatch to. */
+function createListeners() {
+  const byTopic = new Map<string, { topic: ChangeTopic<unknown>; listeners: Array<(payload: unknown) => void> }>();
+  const resets: Array<() => void> = [];
+  return {
+    byTopic,
+    on<Payload>(topic: ChangeTopic<Payload>, listener: (payload: Payload) => void) {
+      const known = byTopic.get(topic.name);
+      if (known !== undefined && known.topic !== topic) throw new Error(`Two change topics are named "${topic.name}".`);
+      const entry = known ?? { topic: topic as ChangeTopic<unknown>, listeners: [] };
+      entry.listeners.push(listener as (payload: unknown) => void);
+      byTopic.set(topic.name, entry);
+    },
+    onReset: (listener: () => void) => void resets.push(listener),
+    dispatch(name: string, payload: unknown) {
+      for (const listener of byTopic.get(name)?.listeners ?? []) listener(payload);
+    },
+    reset: () => resets.forEach((listener) => listener()),
+    topics: () => new Map([...byTopic].map(([name, entry]) => [name, entry.topic])),
+  };
+}
 
 /** The embedded database has one process by construction: listeners are all local. */
 export function createLocalChangeFeed(): ChangeFeed {
-  const listeners: ChangeListener[] = [];
+  const listeners = createListeners();
   return {
-    publish: async (change) => listeners.forEach((listener) => listener(change)),
-    subscribe: (listener) => void listeners.push(listener),
+    publish: async (topic, payload) => listeners.dispatch(topic.name, payload),
+    on: listeners.on,
+    onReset: listeners.onReset,
+    get topics() {
+      return listeners.topics();
+    },
     close: async () => {},
   };
 }
 
 /**
  * PostgreSQL LISTEN/NOTIFY on a dedicated connection, reconnected when it drops; each
- * reconnect first reports `reset`, since notifications sent meanwhile are lost.
+ * reconnect first reports a reset, since notifications sent meanwhile are lost.
  */
 export function createPostgresChangeFeed(
   databaseUrl: string,
   pool: pg.Pool,
   onError: (error: Error) => void,
 ): ChangeFeed {
-  const listeners: ChangeListener[] = [];
-  const dispatch = (change: Change) => listeners.forEach((listener) => listener(change));
+  const listeners = createListeners();
   // Our own notifications come back on our LISTEN connection; publish() has told our listeners already.
   const origin = randomUUID();
   let client: pg.Client | undefined;
@@ -54,12 +88,23 @@ export function createPostgresChangeFeed(
   let attempt = 0;
   let timer: NodeJS.Timeout | undefined;
 
+  /** Another process's message; our own, unknown kinds and anything malformed are ignored. */
+  const receive = (text: string | undefined) => {
+    let message: Record<string, unknown>;
+    try {
+      message = JSON.parse(text ?? '') as Record<string, unknown>;
+    } catch {
+      return; // not ours
+    }
+    if (message === null || typeof message !== 'object' || message.origin === origin) return;
+    const entry = typeof message.kind === 'string' ? listeners.byTopic.get(message.kind) : undefined;
+    const payload = entry?.topic.parse(message);
+    if (payload !== undefined) listeners.dispatch(entry!.topic.name, payload);
+  };
+
   const connect = async () => {
     const connection = new pg.Client({ connectionString: databaseUrl });
-    connection.on('notification', (message) => {
-      const change = parseChange(message.payload, origin);
-      if (change !== undefined) dispatch(change);
-    });
+    connection.on('notification', (message) => receive(message.payload));
     connection.on('error', (error) => {
       onError(error);
       void connection.end().catch(() => {});
@@ -67,7 +112,7 @@ export function createPostgresChangeFeed(
     connection.on('end', () => {
       if (client === connection) client = undefined;
       if (!closed) {
-        dispatch({ kind: 'reset' });
+        listeners.reset();
         scheduleReconnect();
       }
     });
@@ -86,7 +131,7 @@ export function createPostgresChangeFeed(
     client = connection;
     attempt = 0;
     // Anything cached while we were not listening may be stale.
-    dispatch({ kind: 'reset' });
+    listeners.reset();
   };
 
   const scheduleReconnect = () => {
@@ -102,13 +147,17 @@ export function createPostgresChangeFeed(
   const ready = connect();
 
   return {
-    async publish(change) {
-      dispatch(change);
-      for (const payload of toPayloads(change, origin)) {
-        await pool.query('select pg_notify($1, $2)', [CHANNEL, payload]);
+    async publish(topic, payload) {
+      listeners.dispatch(topic.name, payload);
+      for (const part of topic.split?.(payload) ?? [payload]) {
+        await pool.query('select pg_notify($1, $2)', [CHANNEL, JSON.stringify({ ...part, kind: topic.name, origin })]);
       }
     },
-    subscribe: (listener) => void listeners.push(listener),
+    on: listeners.on,
+    onReset: listeners.onReset,
+    get topics() {
+      return listeners.topics();
+    },
     async close() {
       closed = true;
       clearTimeout(timer);
@@ -116,37 +165,4 @@ export function createPostgresChangeFeed(
       await client?.end().catch(() => {});
     },
   };
-}
-
-function toPayloads(change: Exclude<Change, { kind: 'reset' }>, origin: string): string[] {
-  if (change.kind !== 'sessions-revoked') return [JSON.stringify({ ...change, origin })];
-  const payloads: string[] = [];
-  for (let i = 0; i < change.sessionIds.length; i += IDS_PER_NOTIFICATION) {
-    payloads.push(JSON.stringify({ ...change, origin, sessionIds: change.sessionIds.slice(i, i + IDS_PER_NOTIFICATION) }));
-  }
-  return payloads;
-}
-
-/** Another process's message: our own (already told to our listeners) and anything malformed are ignored. */
-function parseChange(payload: string | undefined, ownOrigin: string): Change | undefined {
-  try {
-    const value = JSON.parse(payload ?? '') as Record<string, unknown>;
-    if (value.origin === ownOrigin) return undefined;
-    if (
-      value.kind === 'sessions-revoked' &&
-      Array.isArray(value.sessionIds) &&
-      value.sessionIds.every((id) => typeof id === 'string')
-    ) {
-      return { kind: 'sessions-revoked', sessionIds: value.sessionIds as string[] };
-    }
-    if (value.kind === 'user-changed' && typeof value.userId === 'string') {
-      return { kind: 'user-changed', userId: value.userId };
-    }
-    if ((value.kind === 'post-published' || value.kind === 'post-changed') && typeof value.postId === 'string') {
-      return { kind: value.kind, postId: value.postId };
-    }
-  } catch {
-    // not ours
-  }
-  return undefined;
 }

@@ -1,7 +1,7 @@
 import type { AuthDependencies } from '../auth/auth-dependencies.js';
 import type { Viewer } from '../auth/viewer.js';
 import type DataLoader from 'dataloader';
-import type { PostDependencies } from '../posts/post-service.js';
+import type { Cursors } from '../pagination/connection.js';
 import type { UserAdminDependencies } from '../users/user-admin.js';
 import type { UserRecord } from '../users/user-record.js';
 import type { OperationLogEntry } from './operation-log.js';
@@ -26,5 +26,9 @@ export interface GraphQLContext {
   readonly loaders: { readonly userById: DataLoader<string, UserRecord | null> };
 }
 
-/** The domain services, built once per server. */
-export type Services = AuthDependencies & UserAdminDependencies & PostDependencies;
+/** The core services (accounts, sessions, tokens), built once per server; modules build their own. */
+export type Services = AuthDependencies &
+  UserAdminDependencies & {
+    /** Cursor codecs, one per list: a module takes its own with `forList`. */
+    readonly cursors: Cursors;
+  };

@@ -7,19 +7,19 @@ import type { GraphQLContext } from './context.js';
 // They *return* coded errors: shield turns a thrown error into a bare denial.
 // `no_cache`: each rule is a property read, cheaper than shield's cache lookup.
 
-export const isAuthenticated = rule({ cache: 'no_cache' })(
+export const isAuthenticated = rule('isAuthenticated', { cache: 'no_cache' })(
   (_parent, _args, ctx: GraphQLContext) =>
     ctx.viewer !== null ||
     new AuthenticationError('TOKEN_MISSING', 'This requires an access token.'),
 );
 
-export const isAdmin = rule({ cache: 'no_cache' })(
+export const isAdmin = rule('isAdmin', { cache: 'no_cache' })(
   (_parent, _args, ctx: GraphQLContext) =>
     ctx.viewer?.role === 'ADMIN' || new ForbiddenError('This requires the ADMIN role.'),
 );
 
 /** `User.email`: the user themselves (or one whose credentials this request proved) or an admin; anyone else gets null and FORBIDDEN. */
-export const canSeeEmail = rule({ cache: 'no_cache' })(
+export const canSeeEmail = rule('canSeeEmail', { cache: 'no_cache' })(
   (parent: UserRecord, _args, ctx: GraphQLContext) =>
     parent.id === ctx.viewer?.userId ||
     ctx.credentialsVerifiedFor.has(parent.id) ||
@@ -28,7 +28,7 @@ export const canSeeEmail = rule({ cache: 'no_cache' })(
 );
 
 /** The caller's current role grants the `write` scope (USER, ADMIN). */
-export const canWrite = rule({ cache: 'no_cache' })(
+export const canWrite = rule('canWrite', { cache: 'no_cache' })(
   (_parent, _args, ctx: GraphQLContext) =>
     ctx.viewer?.scopes.has('write') === true || new ForbiddenError('This requires the "write" scope.'),
 );

@@ -1,30 +1,133 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { printSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLScalarType, printSchema, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
-import { permissionMiddleware } from './permissions.js';
-import { resolvers } from './resolvers/index.js';
+import { allow } from 'graphql-shield';
+import type { Resolvers } from './__generated__/resolvers-types.js';
+import type { GatehouseModule, RuleMap } from './module.js';
+import { objectFields, permissionMiddleware } from './permissions.js';
+import { expandConnections, readSchemaFiles, type ConnectionTypes } from './type-defs.js';
 
-const SCHEMA_DIR = fileURLToPath(new URL('../../schema', import.meta.url));
-
-/** The SDL of schema/*.graphql, the schema's single source, in file-name order. */
-export function readTypeDefs(): string[] {
-  return readdirSync(SCHEMA_DIR)
-    .filter((file) => file.endsWith('.graphql'))
-    .sort()
-    .map((file) => readFileSync(join(SCHEMA_DIR, file), 'utf8'));
+/** What the modules declare, put together: SDL, rules, record shapes. */
+export interface ModuleDeclarations {
+  readonly typeDefs: readonly string[];
+  readonly connections: ConnectionTypes;
+  readonly rules: RuleMap;
+  readonly records: Readonly<Record<string, readonly string[]>>;
 }
 
-/** The executable schema with resolvers and the permission layer applied. */
-export function buildSchema(): GraphQLSchema {
-  const schema = makeExecutableSchema({ typeDefs: readTypeDefs(), resolvers });
-  return applyMiddleware(schema, permissionMiddleware(schema));
+/**
+ * Gathers the modules' declarations. Refuses two modules of one name, a schema/ file
+ * owned by no module or by two, and one rule declared twice.
+ */
+export function declareModules(modules: readonly GatehouseModule[]): ModuleDeclarations {
+  const names = modules.map((module) => module.name);
+  const twice = names.filter((name, index) => names.indexOf(name) !== index);
+  if (twice.length > 0) throw new Error(`Two modules are named ${quoted(twice)}.`);
+
+  const files = readSchemaFiles();
+  const owners = new Map<string, string[]>();
+  for (const module of modules) {
+    for (const file of module.schemaFiles ?? []) {
+      if (!files.has(file)) throw new Error(`Module "${module.name}" names schema/${file}, which does not exist.`);
+      owners.set(file, [...(owners.get(file) ?? []), module.name]);
+    }
+  }
+  const unowned = [...files.keys()].filter((file) => owners.get(file) === undefined);
+  if (unowned.length > 0) throw new Error(`No module owns ${quoted(unowned.map((file) => `schema/${file}`))}: list each in one module's schemaFiles.`);
+  const shared = [...owners].filter(([, by]) => by.length > 1).map(([file]) => `schema/${file}`);
+  if (shared.length > 0) throw new Error(`More than one module owns ${quoted(shared)}.`);
+
+  const { typeDefs, connections } = expandConnections(
+    modules.flatMap((module) => [
+      ...(module.schemaFiles ?? []).map((file) => files.get(file)!),
+      ...(module.typeDefs === undefined ? [] : [module.typeDefs]),
+    ]),
+  );
+
+  const rules: Record<string, RuleMap[string]> = {};
+  const records: Record<string, readonly string[]> = {};
+  // A page's envelope is public; what it holds is decided by its node type's rules.
+  for (const [connection, node] of connections) {
+    rules[connection] = allow;
+    rules[`${node}Edge`] = allow;
+    records[connection] = ['edges', 'pageInfo', 'totalCount'];
+    records[`${node}Edge`] = ['node', 'cursor'];
+  }
+  for (const module of modules) {
+    for (const [typeName, entry] of Object.entries(module.rules)) {
+      const known = rules[typeName];
+      if (known === undefined) rules[typeName] = entry;
+      else if (typeof (known as { resolve?: unknown }).resolve === 'function' || typeof (entry as { resolve?: unknown }).resolve === 'function') {
+        throw new Error(`Module "${module.name}" declares rules for ${typeName}, which already has a type-wide rule.`);
+      } else {
+        const fields = entry as Record<string, unknown>;
+        const clash = Object.keys(fields).filter((field) => (known as Record<string, unknown>)[field] !== undefined);
+        if (clash.length > 0) throw new Error(`Module "${module.name}" declares a second rule for ${quoted(clash.map((f) => `${typeName}.${f}`))}.`);
+        rules[typeName] = { ...(known as object), ...(entry as object) } as RuleMap[string];
+      }
+    }
+    for (const [typeName, keys] of Object.entries(module.records ?? {})) records[typeName] = keys;
+  }
+  return { typeDefs, connections, rules, records };
+}
+
+/** Merges the modules' resolver maps; a field resolved by two modules is refused. */
+export function mergeResolvers(maps: readonly Resolvers[]): Resolvers {
+  const merged: Record<string, unknown> = {};
+  for (const map of maps) {
+    for (const [typeName, value] of Object.entries(map)) {
+      const known = merged[typeName];
+      if (known === undefined) merged[typeName] = value;
+      else if (value instanceof GraphQLScalarType || known instanceof GraphQLScalarType) {
+        throw new Error(`Two modules implement the scalar ${typeName}.`);
+      } else {
+        const clash = Object.keys(value as object).filter((field) => (known as Record<string, unknown>)[field] !== undefined);
+        if (clash.length > 0) throw new Error(`Two modules resolve ${quoted(clash.map((field) => `${typeName}.${field}`))}.`);
+        merged[typeName] = { ...(known as object), ...(value as object) };
+      }
+    }
+  }
+  return merged as Resolvers;
+}
+
+/**
+ * Fields that would fail at request time: neither a resolver nor a property of that name
+ * on the record behind their type (as the module declares it). Root fields need resolvers.
+ */
+export function fieldsWithoutResolver(
+  schema: GraphQLSchema,
+  resolvers: Resolvers,
+  records: ModuleDeclarations['records'],
+): string[] {
+  const map = resolvers as Record<string, Record<string, unknown> | undefined>;
+  return objectFields(schema)
+    .filter(({ type, field }) => map[type.name]?.[field] === undefined && !(records[type.name] ?? []).includes(field))
+    .map(({ type, field }) => `${type.name}.${field}`)
+    .sort();
+}
+
+/**
+ * The executable schema: the modules' SDL with their resolvers and the permission layer.
+ * Refuses (and so the server refuses to start) a field without a rule or without a way
+ * to resolve it, naming them.
+ */
+export function buildSchema(declarations: ModuleDeclarations, resolvers: Resolvers): GraphQLSchema {
+  const schema = makeExecutableSchema({ typeDefs: [...declarations.typeDefs], resolvers });
+  const unresolved = fieldsWithoutResolver(schema, resolvers, declarations.records);
+  if (unresolved.length > 0) {
+    throw new Error(
+      `No resolver and no record property for ${unresolved.join(', ')}: add a resolver, or list the property in the module's records.`,
+    );
+  }
+  return applyMiddleware(schema, permissionMiddleware(schema, declarations.rules));
 }
 
 /** The full SDL with every description, as `npm run schema:print` writes it to schema.graphql. */
-export function printSchemaSdl(): string {
+export function printSchemaSdl(declarations: ModuleDeclarations): string {
   const header = '# Generated by `npm run schema:print` from schema/*.graphql. Do not edit.\n\n';
-  return `${header}${printSchema(makeExecutableSchema({ typeDefs: readTypeDefs() }))}\n`;
+  return `${header}${printSchema(makeExecutableSchema({ typeDefs: [...declarations.typeDefs] }))}\n`;
+}
+
+function quoted(names: readonly string[]): string {
+  return names.map((name) => `"${name}"`).join(', ');
 }

@@ -17,10 +17,9 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import { recheckViewer, resolveViewer, type Viewer } from '../auth/viewer.js';
 import { clientIpKey } from '../auth/client-ip.js';
-import type { Change } from '../db/change-feed.js';
 import { isDatabaseUnavailable } from '../db/database.js';
 import { AuthenticationError } from '../errors.js';
-import { SubscriberTooSlowError } from '../posts/post-events.js';
+import { SubscriberTooSlowError } from '../events/event-hub.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../tokens/access-token.js';
 import type { GraphQLContext, Services } from './context.js';
 import { createUserLoader, userAgentOf } from './create-context.js';
@@ -75,8 +74,12 @@ interface Connection {
 export interface SubscriptionServer {
   /** For the HTTP server's `upgrade` event: /graphql becomes a graphql-ws socket, anything else is refused. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Revocations and role changes from the change feed (this instance's and the others'). */
-  onChange(change: Change): void;
+  /** Sessions ended (here or on another instance): their sockets close with 4401. */
+  onSessionsRevoked(sessionIds: readonly string[]): void;
+  /** A user's role or account changed: their sockets re-read it. */
+  onUserChanged(userId: string): void;
+  /** Notifications may have been missed: every socket re-reads its session. */
+  onReset(): void;
   /** Closes every socket with 1001 (cutting those that do not answer) and refuses new ones. */
   close(): Promise<void>;
 }
@@ -270,19 +273,22 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       webSockets.handleUpgrade(request, socket, head, (webSocket) => webSockets.emit('connection', webSocket, request));
     },
 
-    onChange(change) {
-      if (change.kind === 'post-published' || change.kind === 'post-changed') return;
+    onSessionsRevoked(sessionIds) {
       changesSeen++;
-      if (change.kind === 'sessions-revoked') {
-        const ended = new Set(change.sessionIds);
-        for (const connection of connections.values()) {
-          if (connection.viewer !== null && ended.has(connection.viewer.sessionId)) unauthorized(connection, 'SESSION_REVOKED');
-        }
-        return;
-      }
+      const ended = new Set(sessionIds);
       for (const connection of connections.values()) {
-        if (change.kind === 'reset' || connection.viewer?.userId === change.userId) void recheck(connection);
+        if (connection.viewer !== null && ended.has(connection.viewer.sessionId)) unauthorized(connection, 'SESSION_REVOKED');
       }
+    },
+
+    onUserChanged(userId) {
+      changesSeen++;
+      for (const connection of connections.values()) if (connection.viewer?.userId === userId) void recheck(connection);
+    },
+
+    onReset() {
+      changesSeen++;
+      for (const connection of connections.values()) void recheck(connection);
     },
 
     async close() {

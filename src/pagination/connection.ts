@@ -17,6 +17,12 @@ export interface Page<T> {
   totalCount: number;
 }
 
+/** The arguments every `@connection` field takes. */
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
 /** `first` as the contract reads it: above 100 is 100; negative is BAD_USER_INPUT. */
 export function pageSize(first: number | null | undefined): number {
   if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
@@ -24,41 +30,68 @@ export function pageSize(first: number | null | undefined): number {
   return Math.min(first, MAX_PAGE_SIZE);
 }
 
+/** Cursors of one list: a cursor of another list (or forged) does not decode. */
 export interface CursorCodec {
   /** An opaque cursor naming the row with this id. */
   encode(id: string): string;
-  /** The row id, or BAD_USER_INPUT on field "after" for anything this server did not issue. */
+  /** The row id, or BAD_USER_INPUT on field "after" for anything this list did not issue. */
   decode(cursor: string): string;
 }
 
-// A cursor is the row id and a 128-bit HMAC tag: opaque to clients and tamper-evident,
-// so a forged or edited cursor is refused instead of silently paging from elsewhere.
+export interface Cursors {
+  /** The codec of the list named `list` (e.g. "feed"); each list signs its own. */
+  forList(list: string): CursorCodec;
+}
+
+// A cursor is the row id and a 128-bit HMAC tag over the list's name and the id: opaque
+// to clients and tamper-evident, so a forged, edited or borrowed cursor is refused
+// instead of silently paging from elsewhere.
 const TAG_BYTES = 16;
 
 /** Cursors signed with a key derived from the server's signing key. */
-export function createCursorCodec(secret: Buffer): CursorCodec {
-  const tag = (id: string) => createHmac('sha256', secret).update(id).digest().subarray(0, TAG_BYTES);
-  const malformed = () => new InputError('INVALID_INPUT', 'after', '"after" is not a cursor from this server.');
+export function createCursors(secret: Buffer): Cursors {
   return {
-    encode: (id) => Buffer.concat([tag(id), Buffer.from(id, 'utf8')]).toString('base64url'),
-    decode(cursor) {
-      if (cursor.length > 200 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw malformed();
-      const bytes = Buffer.from(cursor, 'base64url');
-      if (bytes.length <= TAG_BYTES) throw malformed();
-      const id = bytes.subarray(TAG_BYTES).toString('utf8');
-      if (!timingSafeEqual(bytes.subarray(0, TAG_BYTES), tag(id))) throw malformed();
-      return id;
+    forList(list) {
+      const tag = (id: string) => createHmac('sha256', secret).update(`${list}\0${id}`).digest().subarray(0, TAG_BYTES);
+      const malformed = () => new InputError('INVALID_INPUT', 'after', '"after" is not a cursor of this list.');
+      return {
+        encode: (id) => Buffer.concat([tag(id), Buffer.from(id, 'utf8')]).toString('base64url'),
+        decode(cursor) {
+          if (cursor.length > 200 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw malformed();
+          const bytes = Buffer.from(cursor, 'base64url');
+          if (bytes.length <= TAG_BYTES) throw malformed();
+          const id = bytes.subarray(TAG_BYTES).toString('utf8');
+          if (!timingSafeEqual(bytes.subarray(0, TAG_BYTES), tag(id))) throw malformed();
+          return id;
+        },
+      };
     },
   };
 }
 
-/** Builds a page from `size + 1` fetched rows (the extra one only says there is more). */
-export function toPage<T extends { id: string }>(
-  rows: T[],
-  size: number,
-  totalCount: number,
+/** How a repository reads one list: rows after a row id, newest first, and the total. */
+export interface PageSource<T> {
+  rows(afterId: string | null, limit: number): Promise<T[]>;
+  count(): Promise<number>;
+}
+
+/**
+ * Serves one page of a list: decodes `after` with the list's codec, reads `first + 1`
+ * rows (the extra one only says there is more) and the total, and builds the connection.
+ */
+export async function loadPage<T extends { id: string }>(
   cursors: CursorCodec,
-): Page<T> {
+  args: PageArgs,
+  source: PageSource<T>,
+): Promise<Page<T>> {
+  const size = pageSize(args.first);
+  const afterId = args.after === null || args.after === undefined ? null : cursors.decode(args.after);
+  const [rows, total] = await Promise.all([source.rows(afterId, size + 1), source.count()]);
+  return toPage(rows, size, total, cursors);
+}
+
+/** Builds a page from `size + 1` fetched rows. */
+function toPage<T extends { id: string }>(rows: T[], size: number, totalCount: number, cursors: CursorCodec): Page<T> {
   const nodes = rows.slice(0, size);
   // Cursors are signed (an HMAC each) only when a client asks for them.
   const edges = nodes.map((node) => ({

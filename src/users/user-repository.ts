@@ -1,5 +1,6 @@
-import { count, desc, eq, inArray, sql } from 'drizzle-orm';
+import { count, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
+import { keyset } from '../db/keyset.js';
 import { users } from '../db/schema.js';
 import type { Role } from './roles.js';
 import type { ReadCache } from '../db/read-cache.js';
@@ -22,6 +23,7 @@ export interface NewUser {
 
 /** SQL access to users. Emails compare case-insensitively (the unique index is on lower(email)). */
 export function createUserRepository(db: Db) {
+  const newestFirst = keyset(users, users.createdAt, users.id);
   return {
     async findById(id: string): Promise<UserRecord | null> {
       const [row] = await db.select(publicColumns).from(users).where(eq(users.id, id));
@@ -72,12 +74,8 @@ export function createUserRepository(db: Db) {
       return db
         .select(publicColumns)
         .from(users)
-        .where(
-          afterId === null
-            ? undefined
-            : sql`(${users.createdAt}, ${users.id}) < (select u.created_at, u.id from users u where u.id = ${afterId})`,
-        )
-        .orderBy(desc(users.createdAt), desc(users.id))
+        .where(newestFirst.after(afterId))
+        .orderBy(...newestFirst.orderBy)
         .limit(limit);
     },
 

@@ -1,43 +1,78 @@
 import { describe, expect, it } from '@jest/globals';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { isObjectType } from 'graphql';
-import { fieldsWithoutRule, permissionMiddleware, ruleTree } from '../../src/graphql/permissions.js';
-import { readTypeDefs } from '../../src/graphql/schema.js';
+import { allow } from 'graphql-shield';
+import { defineModule } from '../../src/graphql/module.js';
+import { fieldsWithoutRule, permissionMiddleware, staleRules } from '../../src/graphql/permissions.js';
+import { buildSchema, declareModules, fieldsWithoutResolver } from '../../src/graphql/schema.js';
+import { isAuthenticated } from '../../src/graphql/rules.js';
+import { modules } from '../../src/modules/registry.js';
 
-describe('the permission map', () => {
-  const schema = makeExecutableSchema({ typeDefs: readTypeDefs() });
+const declarations = declareModules(modules);
+const schema = makeExecutableSchema({ typeDefs: [...declarations.typeDefs] });
+const extra = (typeDefs: string, rules = {}) => defineModule({ name: 'extra', typeDefs, rules, setup: () => ({ resolvers: {} }) });
 
-  it('names every field of every object type with an explicit rule', () => {
-    expect(fieldsWithoutRule(schema)).toEqual([]);
+describe('the permission rules the modules declare', () => {
+  it('cover every field of every object type', () => {
+    expect(fieldsWithoutRule(schema, declarations.rules)).toEqual([]);
   });
 
-  it('fails, and the server refuses to start, when a field has no rule', () => {
-    const extended = makeExecutableSchema({
-      typeDefs: [...readTypeDefs(), 'extend type User { secret: String } extend type Query { backdoor: User }'],
-    });
-    expect(fieldsWithoutRule(extended)).toEqual(['Query.backdoor', 'User.secret']);
-    expect(() => permissionMiddleware(extended)).toThrow(
-      'No permission rule for Query.backdoor, User.secret: add them to src/graphql/permissions.ts.',
+  it('name no field or type that the schema lacks', () => {
+    expect(staleRules(schema, declarations.rules)).toEqual([]);
+  });
+
+  it('refuse to build, naming the fields, when a field has no rule', () => {
+    const withGap = declareModules([...modules, extra('extend type User { secret: String } extend type Query { backdoor: User }')]);
+    const extended = makeExecutableSchema({ typeDefs: [...withGap.typeDefs] });
+    expect(fieldsWithoutRule(extended, withGap.rules)).toEqual(['Query.backdoor', 'User.secret']);
+    expect(() => permissionMiddleware(extended, withGap.rules)).toThrow(
+      'No permission rule for Query.backdoor, User.secret: add them to the rules of the module that declares them.',
     );
   });
 
-  it('leaves plain allow fields unwrapped and wraps every other rule', () => {
-    const middleware = permissionMiddleware(schema) as Record<string, Record<string, unknown>>;
+  it('let one rule cover every field of a type', () => {
+    const typeWide = declareModules([...modules, extra('type Note { id: ID! text: String! } extend type Query { note: Note }', { Note: isAuthenticated, Query: { note: allow } })]);
+    const extended = makeExecutableSchema({ typeDefs: [...typeWide.typeDefs] });
+    expect(fieldsWithoutRule(extended, typeWide.rules)).toEqual([]);
+    const middleware = permissionMiddleware(extended, typeWide.rules) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(middleware.Note ?? {}).sort()).toEqual(['id', 'text']);
+  });
+
+  it('refuse a second rule for a field another module already rules', () => {
+    expect(() => declareModules([...modules, extra('extend type Query { extraMe: User }', { Query: { me: allow, extraMe: allow } })])).toThrow(
+      'Module "extra" declares a second rule for "Query.me".',
+    );
+  });
+
+  it('leave plain allow fields unwrapped and wrap every other rule', () => {
+    const middleware = permissionMiddleware(schema, declarations.rules) as Record<string, Record<string, unknown>>;
     expect(Object.keys(middleware.Query ?? {}).sort()).toEqual(['myPosts', 'mySessions', 'users']);
     expect(Object.keys(middleware.User ?? {})).toEqual(['email']);
     expect(middleware.AuthPayload).toBeUndefined();
+    expect(middleware.Post).toBeUndefined();
+  });
+});
+
+describe('the start-up checks of the modules', () => {
+  it('refuse a field with neither a resolver nor a record property, naming it', () => {
+    const forgotten = declareModules([...modules, extra('extend type User { shout: String! }', { User: { shout: allow } })]);
+    const extended = makeExecutableSchema({ typeDefs: [...forgotten.typeDefs] });
+    expect(fieldsWithoutResolver(extended, {}, forgotten.records)).toContain('User.shout');
+    expect(fieldsWithoutResolver(extended, {}, forgotten.records)).not.toContain('User.email');
+    expect(() => buildSchema(forgotten, {})).toThrow(/^No resolver and no record property for .*User\.shout/);
   });
 
-  it('names no field or type that the schema lacks', () => {
-    const stale = Object.entries(ruleTree as Record<string, Record<string, unknown>>).flatMap(
-      ([typeName, fields]) => {
-        const type = schema.getType(typeName);
-        if (!isObjectType(type)) return [typeName];
-        return Object.keys(fields)
-          .filter((field) => type.getFields()[field] === undefined)
-          .map((field) => `${typeName}.${field}`);
-      },
+  it('refuse rules for a type that another module rules as a whole', () => {
+    expect(() => declareModules([...modules, extra('extend type Post { shout: String! }', { Post: { shout: allow } })])).toThrow(
+      'Module "extra" declares rules for Post, which already has a type-wide rule.',
     );
-    expect(stale).toEqual([]);
+  });
+
+  it('accept the registry: every field has a resolver or a record property', () => {
+    expect(fieldsWithoutResolver(schema, {}, declarations.records).every((field) => /^(Query|Mutation|Subscription)\.|^User\.posts$|^Post\.author$/.test(field))).toBe(true);
+  });
+
+  it('refuse a schema/ file no module owns, and two modules of one name', () => {
+    expect(() => declareModules(modules.filter((module) => module.name !== 'posts'))).toThrow('No module owns "schema/posts.graphql"');
+    expect(() => declareModules([...modules, modules[0]!])).toThrow('Two modules are named "core".');
   });
 });

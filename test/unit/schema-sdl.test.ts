@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { buildSchema as buildSdlSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectType } from 'graphql';
-import { printSchemaSdl } from '../../src/graphql/schema.js';
+import { declareModules, printSchemaSdl } from '../../src/graphql/schema.js';
+import { modules } from '../../src/modules/registry.js';
 
-const sdl = printSchemaSdl();
+const sdl = printSchemaSdl(declareModules(modules));
 const schema = buildSdlSchema(sdl);
 
 describe('the schema consumers generate code from', () => {

@@ -1,15 +1,14 @@
-import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/database.js';
-import { posts } from '../db/schema.js';
-import { createReadCache, type ReadCache, type ReadCacheOptions } from '../db/read-cache.js';
+import { and, count, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/database.js';
+import { keyset } from '../../db/keyset.js';
+import type { ReadCache } from '../../db/read-cache.js';
+import { posts } from '../../db/schema.js';
 import type { PostRecord } from './post-record.js';
 
 /** SQL access to posts; lists are keyset-paginated after a given post id. */
 export function createPostRepository(db: Db) {
-  const after = (afterId: string | null, orderColumn: 'published_at' | 'created_at'): SQL | undefined =>
-    afterId === null
-      ? undefined
-      : sql`(${sql.raw(`posts.${orderColumn}`)}, ${posts.id}) < (select p.${sql.raw(orderColumn)}, p.id from posts p where p.id = ${afterId})`;
+  const byPublication = keyset(posts, posts.publishedAt, posts.id);
+  const byCreation = keyset(posts, posts.createdAt, posts.id);
 
   return {
     async findById(id: string): Promise<PostRecord | null> {
@@ -50,8 +49,8 @@ export function createPostRepository(db: Db) {
       return db
         .select()
         .from(posts)
-        .where(and(eq(posts.published, true), after(afterId, 'published_at')))
-        .orderBy(desc(posts.publishedAt), desc(posts.id))
+        .where(and(eq(posts.published, true), byPublication.after(afterId)))
+        .orderBy(...byPublication.orderBy)
         .limit(limit);
     },
 
@@ -65,8 +64,8 @@ export function createPostRepository(db: Db) {
       return db
         .select()
         .from(posts)
-        .where(and(eq(posts.authorId, authorId), withDrafts ? undefined : eq(posts.published, true), after(afterId, 'created_at')))
-        .orderBy(desc(posts.createdAt), desc(posts.id))
+        .where(and(eq(posts.authorId, authorId), withDrafts ? undefined : eq(posts.published, true), byCreation.after(afterId)))
+        .orderBy(...byCreation.orderBy)
         .limit(limit);
     },
 
@@ -91,9 +90,9 @@ export interface FeedCache {
   clear(): void;
 }
 
-export function createFeedCache(options: ReadCacheOptions): FeedCache {
-  const pages = createReadCache<PostRecord[]>(options);
-  const count = createReadCache<number>(options);
+export function createFeedCache(createReadCache: <Value>() => ReadCache<Value>): FeedCache {
+  const pages = createReadCache<PostRecord[]>();
+  const count = createReadCache<number>();
   return {
     pages,
     count,

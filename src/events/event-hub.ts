@@ -1,42 +1,41 @@
-import type { PostRecord } from './post-record.js';
-
 /** Events a subscriber has not taken yet; beyond this, the subscriber is too slow and is ended. */
-const MAX_PENDING_EVENTS = 1_000;
+export const MAX_PENDING_EVENTS = 1_000;
 
 export class SubscriberTooSlowError extends Error {
   constructor() {
     super(`More than ${MAX_PENDING_EVENTS} events were waiting for this subscription; subscribe again.`);
+    this.name = 'SubscriberTooSlowError';
   }
 }
 
-export interface PostEvents {
-  /** Hands a published post to every current subscriber of this process. */
-  published(post: PostRecord): void;
-  /** Published posts (those `accept` lets through) from now on, until the iterator is returned. */
-  subscribe(accept?: (post: PostRecord) => boolean): AsyncIterableIterator<PostRecord>;
+export interface EventHub<Event> {
+  /** Hands an event to every current subscriber of this process. */
+  emit(event: Event): void;
+  /** Events (those `accept` lets through) from now on, until the iterator is returned. */
+  subscribe(accept?: (event: Event) => boolean): AsyncIterableIterator<Event>;
   readonly subscriberCount: number;
 }
 
 /**
- * The in-process side of `postPublished`. Which posts get here is app.ts's business (every
- * instance hears of a publication through the database's change feed); each subscriber
- * has its own queue, so a slow socket never holds up the others.
+ * The in-process side of a subscription. Which events get here is the emitter's business
+ * (every instance hears of a change through the database's change feed); each subscriber
+ * has its own bounded queue, so a slow socket never holds up the others.
  */
-export function createPostEvents(): PostEvents {
-  const subscribers = new Set<(post: PostRecord) => void>();
+export function createEventHub<Event>(): EventHub<Event> {
+  const subscribers = new Set<(event: Event) => void>();
 
   return {
-    published(post) {
-      for (const deliver of subscribers) deliver(post);
+    emit(event) {
+      for (const deliver of subscribers) deliver(event);
     },
 
     subscribe(accept = () => true) {
-      const pending: PostRecord[] = [];
-      let waiting: ((result: IteratorResult<PostRecord>) => void) | undefined;
+      const pending: Event[] = [];
+      let waiting: ((result: IteratorResult<Event>) => void) | undefined;
       let failure: Error | undefined;
       let done = false;
 
-      const finish = (): IteratorResult<PostRecord> => {
+      const finish = (): IteratorResult<Event> => {
         done = true;
         subscribers.delete(deliver);
         pending.length = 0;
@@ -45,14 +44,14 @@ export function createPostEvents(): PostEvents {
         resolve?.({ value: undefined, done: true });
         return { value: undefined, done: true };
       };
-      const deliver = (post: PostRecord) => {
-        if (!accept(post)) return;
+      const deliver = (event: Event) => {
+        if (!accept(event)) return;
         if (waiting !== undefined) {
           const resolve = waiting;
           waiting = undefined;
-          resolve({ value: post, done: false });
+          resolve({ value: event, done: false });
         } else if (pending.length < MAX_PENDING_EVENTS) {
-          pending.push(post);
+          pending.push(event);
         } else {
           failure = new SubscriberTooSlowError();
           subscribers.delete(deliver);
@@ -60,6 +59,9 @@ export function createPostEvents(): PostEvents {
       };
       subscribers.add(deliver);
 
+      // A filter inside the stream, not an async generator around it: a generator parked
+      // in `for await` cannot be returned until the next event, so an idle subscription
+      // would outlive its socket.
       return {
         next() {
           if (pending.length > 0) return Promise.resolve({ value: pending.shift()!, done: false });

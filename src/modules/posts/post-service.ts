@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { Viewer } from '../auth/viewer.js';
-import { ForbiddenError, InputError, NotFoundError } from '../errors.js';
-import { isUuid } from '../ids.js';
-import { pageSize, toPage, type CursorCodec, type Edge, type Page } from '../pagination/connection.js';
-import type { PostEvents } from './post-events.js';
+import type { Viewer } from '../../auth/viewer.js';
+import { ForbiddenError, InputError, NotFoundError } from '../../errors.js';
+import type { EventHub } from '../../events/event-hub.js';
+import { isUuid } from '../../ids.js';
+import { loadPage, type CursorCodec, type Page, type PageArgs } from '../../pagination/connection.js';
 import type { PostRecord } from './post-record.js';
 import type { PostRepository } from './post-repository.js';
 
-export type PostPage = Page<PostRecord>;
-export type PostEdgeRecord = Edge<PostRecord>;
-
 export interface PostDependencies {
   readonly posts: PostRepository;
-  readonly cursors: CursorCodec;
+  /** Cursors of `feed`. */
+  readonly feedCursors: CursorCodec;
+  /** Cursors of an author's posts (`myPosts`, `User.posts`). */
+  readonly authorCursors: CursorCodec;
   /** This process's `postPublished` subscribers. */
-  readonly postEvents: PostEvents;
+  readonly postEvents: EventHub<PostRecord>;
   /** Tells every instance that a post was just published (they then load it and emit it). */
   readonly onPostPublished: (postId: string) => Promise<void>;
   /** Tells every instance that a post was edited or deleted (their cached feed is stale). */
@@ -23,11 +23,6 @@ export interface PostDependencies {
 
 const MAX_TITLE_LENGTH = 200;
 const MAX_BODY_LENGTH = 50_000;
-
-interface PageArgs {
-  first?: number | null;
-  after?: string | null;
-}
 
 /** A published post is public; a draft is visible to its author and to admins only. */
 export function canSeePost(viewer: Viewer | null, post: PostRecord): boolean {
@@ -98,9 +93,6 @@ export function postsPublishedFor(
   deps: PostDependencies,
   viewerNow: () => Viewer | null,
 ): AsyncIterableIterator<PostRecord> {
-  // A filter inside the stream, not an async generator around it: a generator parked in
-  // `for await` cannot be returned until the next event, so an idle subscription would
-  // outlive its socket.
   return deps.postEvents.subscribe((post) => canSeePost(viewerNow(), post));
 }
 
@@ -111,26 +103,20 @@ export async function deletePost(deps: PostDependencies, viewer: Viewer, id: str
   return true;
 }
 
-export async function listFeed(deps: PostDependencies, args: PageArgs): Promise<PostPage> {
-  const size = pageSize(args.first);
-  const afterId = args.after ? deps.cursors.decode(args.after) : null;
-  const [rows, total] = await Promise.all([deps.posts.feedPage(afterId, size + 1), deps.posts.countPublished()]);
-  return toPage(rows, size, total, deps.cursors);
+export function listFeed(deps: PostDependencies, args: PageArgs): Promise<Page<PostRecord>> {
+  return loadPage(deps.feedCursors, args, { rows: deps.posts.feedPage, count: deps.posts.countPublished });
 }
 
 /** An author's posts: published ones, and drafts too for the author and admins. */
-export async function listAuthorPosts(
+export function listAuthorPosts(
   deps: PostDependencies,
   viewer: Viewer | null,
   authorId: string,
   args: PageArgs,
-): Promise<PostPage> {
-  const size = pageSize(args.first);
-  const afterId = args.after ? deps.cursors.decode(args.after) : null;
+): Promise<Page<PostRecord>> {
   const drafts = canSeeDraftsOf(viewer, authorId);
-  const [rows, total] = await Promise.all([
-    deps.posts.authorPage(authorId, drafts, afterId, size + 1),
-    deps.posts.countByAuthor(authorId, drafts),
-  ]);
-  return toPage(rows, size, total, deps.cursors);
+  return loadPage(deps.authorCursors, args, {
+    rows: (afterId, limit) => deps.posts.authorPage(authorId, drafts, afterId, limit),
+    count: () => deps.posts.countByAuthor(authorId, drafts),
+  });
 }

@@ -1,0 +1,117 @@
+import { bootstrapAdmin } from './auth/bootstrap-admin.js';
+import { createLoginThrottle } from './auth/login-throttle.js';
+import { createPasswordHasher } from './auth/password.js';
+import { createSessionCache } from './auth/session-cache.js';
+import { createSessionStore } from './auth/session-store.js';
+import { sessionsRevoked } from './auth/sessions-revoked.js';
+import type { Config } from './config.js';
+import type { ChangeTopic } from './db/change-feed.js';
+import type { Database } from './db/database.js';
+import { createReadCache } from './db/read-cache.js';
+import type { Services } from './graphql/context.js';
+import type { Kernel, Log } from './graphql/module.js';
+import { createCursors } from './pagination/connection.js';
+import { createAccessTokens } from './tokens/access-token.js';
+import { deriveSecret, type SigningKey } from './tokens/signing-key.js';
+import { userChanged } from './users/user-changed.js';
+import { createUserRepository, withUserCache } from './users/user-repository.js';
+import type { UserRecord } from './users/user-record.js';
+
+export interface KernelOptions {
+  /** How long a session's liveness and role are trusted, in ms (at most 1000). */
+  sessionCacheTtlMs: number;
+}
+
+// The contract: a revocation or role change applies within 1 s on every instance. Reads
+// are trusted for half of that; changes made in this process invalidate at once.
+const READ_CACHE_TTL_MS = 500;
+const READ_CACHE_MAX_ENTRIES = 10_000;
+const SESSION_CACHE_MAX_ENTRIES = 100_000;
+const RATE_LIMIT_PURGE_INTERVAL_MS = 10 * 60 * 1000; // 10 minutes
+
+/**
+ * The core every module builds on: accounts, sessions and their caches, tokens, cursors,
+ * and the change feed (a cache here is forgotten at once when any instance changes what
+ * it holds). Bootstraps the ADMIN_EMAIL account. `close` stops its timers.
+ */
+export async function createKernel(
+  config: Config,
+  database: Database,
+  signingKey: SigningKey,
+  log: Log,
+  options: KernelOptions,
+): Promise<Kernel & { close(): void }> {
+  // Never fails a request: if a notification is lost, other instances still see the
+  // change within the caches' TTL.
+  const publish = <Payload>(topic: ChangeTopic<Payload>, payload: Payload) =>
+    database.changes.publish(topic, payload).catch((error: Error) => {
+      log.warn({ error: error.message, change: topic.name }, 'could not notify other instances');
+    });
+  const sessions = createSessionStore(database.db, {
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+    onRevoked: ({ sessionIds }) => void publish(sessionsRevoked, { sessionIds }),
+  });
+  const sessionCache = createSessionCache({
+    load: (sessionId) => sessions.findState(sessionId),
+    ttlMs: Math.min(options.sessionCacheTtlMs, 1_000),
+    maxEntries: SESSION_CACHE_MAX_ENTRIES,
+  });
+  const newReadCache = <Value>() => createReadCache<Value>({ ttlMs: READ_CACHE_TTL_MS, maxEntries: READ_CACHE_MAX_ENTRIES });
+  const userCache = newReadCache<UserRecord>();
+  database.changes.on(sessionsRevoked, ({ sessionIds }) => sessionCache.invalidateSessions(sessionIds));
+  database.changes.on(userChanged, ({ userId }) => {
+    sessionCache.invalidateUser(userId);
+    userCache.invalidate(userId);
+  });
+  database.changes.onReset(() => {
+    sessionCache.clear();
+    userCache.clear();
+  });
+
+  const loginThrottle = createLoginThrottle(database.db, {
+    maxFailures: config.loginMaxFailures,
+    maxFailuresPerIp: config.loginMaxFailuresPerIp,
+    windowSeconds: config.loginWindowSeconds,
+  });
+  const purgeTimer = setInterval(() => {
+    loginThrottle.purgeExpired().catch((error: Error) => {
+      log.warn({ error: error.message }, 'could not purge expired rate-limit counters');
+    });
+  }, RATE_LIMIT_PURGE_INTERVAL_MS).unref();
+
+  const cursors = createCursors(deriveSecret(signingKey, 'pagination cursors'));
+  const services: Services = {
+    users: withUserCache(createUserRepository(database.db), userCache),
+    sessions,
+    sessionCache,
+    cursors,
+    userCursors: cursors.forList('users'),
+    onUserChanged: (userId) => publish(userChanged, { userId }),
+    passwords: await createPasswordHasher(),
+    loginThrottle,
+    accessTokens: createAccessTokens({
+      key: signingKey,
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      ttlSeconds: config.jwt.accessTokenTtlSeconds,
+    }),
+  };
+
+  if (config.admin !== undefined) {
+    const outcome = await bootstrapAdmin(services, config.admin);
+    log.info({ outcome }, 'ADMIN_EMAIL account checked');
+  }
+
+  return {
+    config,
+    db: database.db,
+    log,
+    services,
+    publish,
+    on: (topic, listener) => database.changes.on(topic, listener),
+    onReset: (listener) => database.changes.onReset(listener),
+    createReadCache: newReadCache,
+    close: () => clearInterval(purgeTimer),
+  };
+}

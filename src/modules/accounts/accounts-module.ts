@@ -1,0 +1,53 @@
+import { allow, chain } from 'graphql-shield';
+import type { AuthPayloadRecord } from '../../auth/auth-payload.js';
+import type { SessionView } from '../../auth/session-management.js';
+import { defineModule, recordKeys } from '../../graphql/module.js';
+import { canSeeEmail, isAdmin, isAuthenticated } from '../../graphql/rules.js';
+import type { UserRecord } from '../../users/user-record.js';
+import { accountsResolvers } from './accounts-resolvers.js';
+
+/**
+ * Accounts, sessions and the admin's controls. Their services are the core's (every
+ * request's context verifies a token against them); this module brings their schema.
+ */
+export const accountsModule = defineModule({
+  name: 'accounts',
+  schemaFiles: ['users.graphql', 'auth.graphql', 'sessions.graphql'],
+  rules: {
+    Query: {
+      me: allow,
+      mySessions: isAuthenticated,
+      users: chain(isAuthenticated, isAdmin),
+    },
+    Mutation: {
+      signUp: allow,
+      login: allow,
+      refreshToken: allow,
+      logout: isAuthenticated,
+      revokeSession: isAuthenticated,
+      changePassword: isAuthenticated,
+      deleteAccount: isAuthenticated,
+      setUserRole: chain(isAuthenticated, isAdmin),
+    },
+    User: {
+      id: allow,
+      email: canSeeEmail,
+      name: allow,
+      role: allow,
+      createdAt: allow,
+    },
+    Session: allow,
+    AuthPayload: allow,
+  },
+  records: {
+    User: recordKeys<UserRecord>()('id', 'email', 'name', 'role', 'createdAt'),
+    Session: recordKeys<SessionView>()('id', 'createdAt', 'lastUsedAt', 'userAgent', 'current'),
+    AuthPayload: recordKeys<AuthPayloadRecord>()('accessToken', 'refreshToken', 'tokenType', 'expiresIn', 'user'),
+  },
+  mappers: {
+    User: 'users/user-record.js#UserRecord',
+    AuthPayload: 'auth/auth-payload.js#AuthPayloadRecord',
+    Session: 'auth/session-management.js#SessionView',
+  },
+  setup: () => ({ resolvers: accountsResolvers }),
+});
