@@ -1,6 +1,6 @@
 import { allow } from 'graphql-shield';
 import { defineModule } from '../../graphql/module.js';
-import { DateTime } from './date-time.js';
+import { DateTime } from './date-time-scalar.js';
 
 /** What every module builds on: the DateTime scalar and the pages of `@connection` lists. */
 export const coreModule = defineModule({
