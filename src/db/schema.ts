@@ -62,26 +62,6 @@ export const refreshTokens = pgTable(
   (table) => [uniqueIndex('refresh_tokens_session_generation_key').on(table.sessionId, table.generation)],
 );
 
-export const posts = pgTable(
-  'posts',
-  {
-    id: uuid('id').primaryKey(),
-    authorId: uuid('author_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    title: text('title').notNull(),
-    body: text('body').notNull(),
-    published: boolean('published').notNull().default(false),
-    publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-  },
-  (table) => [
-    index('posts_feed_idx').on(table.publishedAt.desc(), table.id.desc()).where(sql`${table.published}`),
-    index('posts_author_idx').on(table.authorId, table.createdAt.desc(), table.id.desc()),
-  ],
-);
-
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 

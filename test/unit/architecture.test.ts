@@ -35,9 +35,10 @@ const ARROWS: Record<string, readonly string[]> = {
   cli: [...BASE, 'db', 'tokens', 'users', 'auth', 'graphql', 'modules/registry.ts', 'app.ts'],
 };
 
-// Library → where it may be imported. SQL is written in db/ and in repositories and
-// stores (drizzle's query builder); drivers only in db/.
-const REPOSITORY = /(^db\/|-repository\.ts$|-store\.ts$|^auth\/login-throttle\.ts$)/;
+// Library → where it may be imported. Tables are declared in db/schema.ts (the core's)
+// and a module's <name>-table.ts; SQL is written in db/ and in repositories and stores
+// (drizzle's query builder); drivers only in db/.
+const REPOSITORY = /(^db\/|-repository\.ts$|-store\.ts$|-table\.ts$|^auth\/login-throttle\.ts$)/;
 const LIBRARY_HOMES: Record<string, RegExp> = {
   jsonwebtoken: /^tokens\//,
   '@electric-sql/pglite': /^db\//,
@@ -45,7 +46,7 @@ const LIBRARY_HOMES: Record<string, RegExp> = {
   'drizzle-orm/pglite': /^db\//,
   'drizzle-orm/node-postgres': /^db\//,
   'drizzle-orm': REPOSITORY,
-  'drizzle-orm/pg-core': /^db\//,
+  'drizzle-orm/pg-core': /(^db\/|^modules\/[^/]+\/[^/]+-table\.ts$)/,
   '@node-rs/argon2': /^auth\/password\.ts$/,
   'rate-limiter-flexible': /^auth\/login-throttle\.ts$/,
   zod: /^config\.ts$/,

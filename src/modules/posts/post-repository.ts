@@ -2,7 +2,7 @@ import { and, count, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { keyset } from '../../db/keyset.js';
 import type { ReadCache } from '../../db/read-cache.js';
-import { posts } from '../../db/schema.js';
+import { posts } from './posts-table.js';
 import type { PostRecord } from './post-record.js';
 
 /** SQL access to posts; lists are keyset-paginated after a given post id. */
