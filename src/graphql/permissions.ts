@@ -17,6 +17,17 @@ export function ruleFor(tree: RuleMap, typeName: string, field: string): Rule | 
   return isRule(entry) ? entry : entry[field];
 }
 
+const LOGIC_RULES: Record<string, string> = { RuleChain: 'chain', RuleAnd: 'and', RuleOr: 'or', RuleRace: 'race', RuleNot: 'not' };
+
+/** A rule as a reader of the rules page sees it: `allow`, `deny`, a rule's name, or `chain(isAuthenticated, isAdmin)`. */
+export function describeRule(rule: Rule): string {
+  if (rule === allow) return 'allow';
+  if (rule === deny) return 'deny';
+  const kind = LOGIC_RULES[rule.constructor.name];
+  if (kind !== undefined) return `${kind}(${(rule as { getRules(): Rule[] }).getRules().map(describeRule).join(', ')})`;
+  return (rule as { name?: string }).name ?? 'unnamed rule';
+}
+
 /** The object type fields of the schema that no rule covers, as "Type.field". */
 export function fieldsWithoutRule(schema: GraphQLSchema, tree: RuleMap): string[] {
   return objectFields(schema)
