@@ -1,9 +1,9 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { GraphQLScalarType, printSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLScalarType, Kind, parse, printSchema, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { allow } from 'graphql-shield';
 import type { Resolvers } from './__generated__/resolvers-types.js';
-import type { GatehouseModule, RuleMap } from './module.js';
+import type { GatehouseModule, Rule, RuleMap } from './module.js';
 import { describeRule, isRule, objectFields, permissionMiddleware, ruleFor } from './permissions.js';
 import { expandConnections, readSchemaFiles, type ConnectionTypes } from './type-defs.js';
 
@@ -13,13 +13,13 @@ export interface ModuleDeclarations {
   readonly connections: ConnectionTypes;
   readonly rules: RuleMap;
   readonly records: Readonly<Record<string, readonly string[]>>;
-  /** Which module declared the rules of each type (or `Type.field`). */
+  /** Which module declared the rule of each `Type.field`. */
   readonly ruleOwners: Readonly<Record<string, string>>;
 }
 
 /**
  * Gathers the modules' declarations. Refuses two modules of one name, a schema/ file
- * owned by no module or by two, and one rule declared twice.
+ * owned by no module or by two, and two rules for one field.
  */
 export function declareModules(modules: readonly GatehouseModule[]): ModuleDeclarations {
   const names = modules.map((module) => module.name);
@@ -46,30 +46,41 @@ export function declareModules(modules: readonly GatehouseModule[]): ModuleDecla
     ]),
   );
 
-  const rules: Record<string, RuleMap[string]> = {};
+  // The tree handed to shield names every field: a module's type-wide rule covers the
+  // fields that module declares on the type, never what another module adds to it.
+  const rules: Record<string, Record<string, Rule>> = {};
   const records: Record<string, readonly string[]> = {};
   const ruleOwners: Record<string, string> = {};
+  const setRule = (owner: string, typeName: string, field: string, rule: Rule) => {
+    const fields = (rules[typeName] ??= {});
+    if (fields[field] !== undefined) {
+      throw new Error(`Module "${owner}" declares a second rule for "${typeName}.${field}" (module "${ruleOwners[`${typeName}.${field}`]}" has one).`);
+    }
+    fields[field] = rule;
+    ruleOwners[`${typeName}.${field}`] = owner;
+  };
   // A page's envelope is public; what it holds is decided by its node type's rules.
   for (const [connection, node] of connections) {
-    rules[connection] = allow;
-    rules[`${node}Edge`] = allow;
+    for (const field of ['edges', 'pageInfo', 'totalCount']) setRule('(page envelope)', connection, field, allow);
+    for (const field of ['node', 'cursor']) setRule('(page envelope)', `${node}Edge`, field, allow);
     records[connection] = ['edges', 'pageInfo', 'totalCount'];
     records[`${node}Edge`] = ['node', 'cursor'];
   }
   for (const module of modules) {
+    const declared = declaredFields([
+      ...(module.schemaFiles ?? []).map((file) => files.get(file)!),
+      ...(module.typeDefs === undefined ? [] : [module.typeDefs]),
+    ]);
     for (const [typeName, entry] of Object.entries(module.rules)) {
-      if (isRule(entry)) ruleOwners[typeName] = module.name;
-      else for (const field of Object.keys(entry)) ruleOwners[`${typeName}.${field}`] = module.name;
-      const known = rules[typeName];
-      if (known === undefined) rules[typeName] = entry;
-      else if (typeof (known as { resolve?: unknown }).resolve === 'function' || typeof (entry as { resolve?: unknown }).resolve === 'function') {
-        throw new Error(`Module "${module.name}" declares rules for ${typeName}, which already has a type-wide rule.`);
-      } else {
-        const fields = entry as Record<string, unknown>;
-        const clash = Object.keys(fields).filter((field) => (known as Record<string, unknown>)[field] !== undefined);
-        if (clash.length > 0) throw new Error(`Module "${module.name}" declares a second rule for ${quoted(clash.map((f) => `${typeName}.${f}`))}.`);
-        rules[typeName] = { ...(known as object), ...(entry as object) } as RuleMap[string];
+      if (!isRule(entry)) {
+        for (const [field, rule] of Object.entries(entry)) setRule(module.name, typeName, field, rule);
+        continue;
       }
+      const fields = declared.get(typeName) ?? [];
+      if (fields.length === 0) {
+        throw new Error(`Module "${module.name}" has a type-wide rule for ${typeName} but declares none of its fields: rule the fields it adds one by one.`);
+      }
+      for (const field of fields) setRule(module.name, typeName, field, entry);
     }
     for (const [typeName, keys] of Object.entries(module.records ?? {})) records[typeName] = keys;
   }
@@ -154,10 +165,23 @@ export function printPermissionsPage(declarations: ModuleDeclarations): string {
   const fields = objectFields(schema).sort((a, b) => rank(a.type.name) - rank(b.type.name) || a.type.name.localeCompare(b.type.name));
   for (const { type, field } of fields) {
     const rule = ruleFor(declarations.rules, type.name, field);
-    const owner = declarations.ruleOwners[`${type.name}.${field}`] ?? declarations.ruleOwners[type.name] ?? '(page envelope)';
+    const owner = declarations.ruleOwners[`${type.name}.${field}`] ?? '';
     lines.push(`| \`${type.name}.${field}\` | ${rule === undefined ? '**none**' : `\`${describeRule(rule)}\``} | ${owner} |`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The fields each object type (or extension) of this SDL declares, by type name. */
+function declaredFields(typeDefs: readonly string[]): Map<string, string[]> {
+  const fields = new Map<string, string[]>();
+  for (const sdl of typeDefs) {
+    for (const definition of parse(sdl).definitions) {
+      if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+      const name = definition.name.value;
+      fields.set(name, [...(fields.get(name) ?? []), ...(definition.fields ?? []).map((field) => field.name.value)]);
+    }
+  }
+  return fields;
 }
 
 function quoted(names: readonly string[]): string {
