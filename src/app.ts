@@ -22,6 +22,7 @@ import { createPasswordHasher } from './auth/password.js';
 import { createSessionCache } from './auth/session-cache.js';
 import { createSessionStore } from './auth/session-store.js';
 import type { Config } from './config.js';
+import { CONTRACT_CODE, type ContractCode } from './errors.js';
 import { describeDatabaseError, openDatabase, type Database } from './db/database.js';
 import type { GraphQLContext, Services } from './graphql/context.js';
 import { createContextFunction } from './graphql/create-context.js';
@@ -415,15 +416,15 @@ function trustedProxies(trust: Config['trustProxy']): boolean | string[] | ((add
 
 // Errors raised before Apollo (bad JSON, body too large, wrong content type, unknown
 // path) answer in the shape GraphQL clients read, with a code and no internal names.
-const HTTP_ERRORS: Record<number, { code: string; message: string }> = {
-  400: { code: 'BAD_REQUEST', message: 'The request could not be read (malformed JSON or headers).' },
-  404: { code: 'NOT_FOUND', message: 'There is nothing here. GraphQL is at /graphql.' },
-  413: { code: 'PAYLOAD_TOO_LARGE', message: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KiB.` },
-  415: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request as application/json.' },
+const HTTP_ERRORS: Record<number, { code: ContractCode; message: string }> = {
+  400: { code: CONTRACT_CODE.BAD_REQUEST, message: 'The request could not be read (malformed JSON or headers).' },
+  404: { code: CONTRACT_CODE.NOT_FOUND, message: 'There is nothing here. GraphQL is at /graphql.' },
+  413: { code: CONTRACT_CODE.PAYLOAD_TOO_LARGE, message: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KiB.` },
+  415: { code: CONTRACT_CODE.UNSUPPORTED_MEDIA_TYPE, message: 'Send the request as application/json.' },
 };
 
 function registerErrorReplies(fastify: FastifyInstance, config: Config): void {
-  const body = (code: string, message: string) => ({ errors: [{ message, extensions: { code } }] });
+  const body = (code: ContractCode, message: string) => ({ errors: [{ message, extensions: { code } }] });
   fastify.setNotFoundHandler(async (_request, response) =>
     response.code(404).send(body(HTTP_ERRORS[404]!.code, HTTP_ERRORS[404]!.message)),
   );
@@ -435,7 +436,7 @@ function registerErrorReplies(fastify: FastifyInstance, config: Config): void {
     }
     request.log.error({ reqId: request.id, err: error }, 'unexpected error');
     const message = config.isProduction ? 'Internal server error' : error.message;
-    return response.code(500).send(body('INTERNAL_SERVER_ERROR', message));
+    return response.code(500).send(body(CONTRACT_CODE.INTERNAL_SERVER_ERROR, message));
   });
 }
 

@@ -3,7 +3,7 @@ import { HeaderMap } from '@apollo/server';
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import { resolveViewer } from '../auth/viewer.js';
-import { AuthenticationError } from '../errors.js';
+import { AuthenticationError, CONTRACT_CODE } from '../errors.js';
 import type { GraphQLContext, Services } from './context.js';
 import { isDatabaseUnavailable } from '../db/database.js';
 import { extensionsFor, serviceUnavailableError } from './error-mapping.js';
@@ -28,7 +28,7 @@ export function createContextFunction(services: Services) {
       viewer = await resolveViewer(services, headers.authorization);
     } catch (error) {
       if (isDatabaseUnavailable(error)) {
-        operationLog.errorCodes = ['SERVICE_UNAVAILABLE'];
+        operationLog.errorCodes = [CONTRACT_CODE.SERVICE_UNAVAILABLE];
         throw serviceUnavailableError();
       }
       if (!(error instanceof AuthenticationError)) throw error;

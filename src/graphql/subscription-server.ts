@@ -19,8 +19,7 @@ import { recheckViewer, resolveViewer, type Viewer } from '../auth/viewer.js';
 import { clientIpKey } from '../auth/client-ip.js';
 import type { Change } from '../db/change-feed.js';
 import { isDatabaseUnavailable } from '../db/database.js';
-import { AuthenticationError } from '../errors.js';
-import { SubscriberTooSlowError } from '../posts/post-events.js';
+import { AuthenticationError, CONTRACT_CODE, CONTRACT_REASON, type ContractCode, type ContractReason } from '../errors.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../tokens/access-token.js';
 import type { GraphQLContext, Services } from './context.js';
 import { createUserLoader, userAgentOf } from './create-context.js';
@@ -99,7 +98,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   const webSockets = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
   const validationRules = [...specifiedRules, ...queryLimitRules];
 
-  const unauthorized = (connection: Pick<Connection, 'socket'>, reason: string) =>
+  const unauthorized = (connection: Pick<Connection, 'socket'>, reason: ContractReason) =>
     connection.socket.close(CLOSE.unauthorized, reason);
 
   const armExpiry = (connection: Connection) => {
@@ -108,7 +107,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     if (connection.viewer === null) return;
     // The token stops verifying at exp + tolerance; the socket ends then too.
     const delay = (connection.viewer.tokenExpiresAt + CLOCK_TOLERANCE_SECONDS) * 1000 - Date.now();
-    if (delay <= 0) return unauthorized(connection, 'TOKEN_EXPIRED');
+    if (delay <= 0) return unauthorized(connection, CONTRACT_REASON.TOKEN_EXPIRED);
     connection.expiryTimer = setTimeout(() => armExpiry(connection), Math.min(delay, MAX_TIMER_MS));
   };
 
@@ -139,10 +138,6 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
 
   const formatErrors = (errors: readonly GraphQLError[]) =>
     errors.map((error) => {
-      // A transport condition, not a domain error (its code is ours, not the contract's).
-      if (error.originalError instanceof SubscriberTooSlowError) {
-        return { message: error.originalError.message, extensions: { code: 'SUBSCRIBER_TOO_SLOW' } };
-      }
       // `extensions.http` is for Apollo's HTTP responses only (as Apollo strips it there).
       const { http: _http, ...extensions } = error.extensions;
       return options.formatError({ ...error.toJSON(), extensions }, error);
@@ -157,7 +152,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         const params = ctx.connectionParams ?? {};
         const authorization = params.authorization ?? params.Authorization;
         if (authorization !== undefined && authorization !== null && typeof authorization !== 'string') {
-          unauthorized({ socket }, 'TOKEN_INVALID');
+          unauthorized({ socket }, CONTRACT_REASON.TOKEN_INVALID);
           return false;
         }
         let viewer: Viewer | null;
@@ -192,25 +187,25 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
 
       onSubscribe: (ctx, _id, payload) => {
         const connection = connections.get(ctx.extra.socket);
-        if (connection === undefined) return [coded('The connection is closing.', 'UNAUTHENTICATED')];
+        if (connection === undefined) return [coded('The connection is closing.', CONTRACT_CODE.UNAUTHENTICATED)];
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: QUERY_LIMITS.maxTokens });
         } catch (error) {
-          return [coded((error as Error).message, 'GRAPHQL_PARSE_FAILED')];
+          return [coded((error as Error).message, CONTRACT_CODE.GRAPHQL_PARSE_FAILED)];
         }
         const invalid = validate(schema, document, validationRules);
-        if (invalid.length > 0) return invalid.map((error) => coded(error.message, 'GRAPHQL_VALIDATION_FAILED', error));
+        if (invalid.length > 0) return invalid.map((error) => coded(error.message, CONTRACT_CODE.GRAPHQL_VALIDATION_FAILED, error));
         const operationName = payload.operationName ?? null;
         const operation = getOperationAST(document, operationName);
         if (operation == null) {
-          return [coded('Name the operation to run: the document has several, or none by that name.', 'BAD_REQUEST')];
+          return [coded('Name the operation to run: the document has several, or none by that name.', CONTRACT_CODE.BAD_REQUEST)];
         }
         if (operation.operation !== 'subscription') {
           return [
             coded(
               'Only subscriptions are served over WebSocket; send queries and mutations over HTTP to /graphql.',
-              'BAD_REQUEST',
+              CONTRACT_CODE.BAD_REQUEST,
             ),
           ];
         }
@@ -218,7 +213,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         // As Apollo does over HTTP: bad variables are the client's mistake, BAD_USER_INPUT.
         const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 10 });
         if (coerced.errors !== undefined) {
-          return coerced.errors.map((error) => coded(error.message, 'BAD_USER_INPUT', error));
+          return coerced.errors.map((error) => coded(error.message, CONTRACT_CODE.BAD_USER_INPUT, error));
         }
         const tooCostly = options.checkCost(document, variables, operationName);
         if (tooCostly !== undefined) return [tooCostly];
@@ -276,7 +271,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       if (change.kind === 'sessions-revoked') {
         const ended = new Set(change.sessionIds);
         for (const connection of connections.values()) {
-          if (connection.viewer !== null && ended.has(connection.viewer.sessionId)) unauthorized(connection, 'SESSION_REVOKED');
+          if (connection.viewer !== null && ended.has(connection.viewer.sessionId)) unauthorized(connection, CONTRACT_REASON.SESSION_REVOKED);
         }
         return;
       }
@@ -299,6 +294,6 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   };
 }
 
-function coded(message: string, code: string, source?: GraphQLError): GraphQLError {
+function coded(message: string, code: ContractCode, source?: GraphQLError): GraphQLError {
   return new GraphQLError(message, { ...(source?.nodes && { nodes: source.nodes }), extensions: { code } });
 }

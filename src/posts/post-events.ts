@@ -1,13 +1,10 @@
+import { SubscriberTooSlowError } from '../errors.js';
 import type { PostRecord } from './post-record.js';
 
 /** Events a subscriber has not taken yet; beyond this, the subscriber is too slow and is ended. */
 const MAX_PENDING_EVENTS = 1_000;
 
-export class SubscriberTooSlowError extends Error {
-  constructor() {
-    super(`More than ${MAX_PENDING_EVENTS} events were waiting for this subscription; subscribe again.`);
-  }
-}
+export { SubscriberTooSlowError };
 
 export interface PostEvents {
   /** Hands a published post to every current subscriber of this process. */
