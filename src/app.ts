@@ -25,7 +25,9 @@ import type { Config } from './config.js';
 import { CONTRACT_CODE, type ContractCode } from './errors.js';
 import { describeDatabaseError, openDatabase, type Database } from './db/database.js';
 import type { GraphQLContext, Services } from './graphql/context.js';
-import { createContextFunction } from './graphql/create-context.js';
+import { createApolloServer } from './graphql/apollo-server.js';
+import { createGraphQLPipeline } from './graphql/pipeline.js';
+import { clientAddress, trustedProxies } from './http/trusted-proxies.js';
 import { operationLogPlugin, type OperationLogEntry } from './graphql/operation-log.js';
 import { createFormatError, unavailableStatusPlugin } from './graphql/error-mapping.js';
 import { QUERY_LIMITS, createCostCheck, queryCostPlugin, queryLimitRules } from './graphql/query-limits.js';
@@ -204,46 +206,29 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       log.info({ outcome }, 'ADMIN_EMAIL account checked');
     }
 
-    const schema = buildSchema();
-    const checkCost = createCostCheck(schema);
-    const formatError = createFormatError({
-      maskInternalErrors: config.isProduction,
-      onInternalError: (error) => logInternalError(log, error),
+    const trusted = trustedProxies(config.trustProxy);
+    const pipeline = createGraphQLPipeline({
+      schema: buildSchema(),
+      services,
+      isProduction: config.isProduction,
+      clientAddress: (request) => clientAddress(request, trusted),
+      log,
     });
-    apollo = new ApolloServer<GraphQLContext>({
-      schema,
+    apollo = createApolloServer(pipeline, {
       introspection: config.enableIntrospection,
-      csrfPrevention: true,
-      allowBatchedHttpRequests: false,
-      parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
-      validationRules: queryLimitRules,
-      // No "Did you mean …?" in production: suggestions map the schema for whoever asks.
-      hideSchemaDetailsFromClientErrors: config.isProduction,
-      // main.ts owns shutdown; Apollo's own handler would re-raise the signal and exit 143.
-      stopOnTerminationSignals: false,
       logger: log,
-      includeStacktraceInErrorResponses: false,
-      formatError,
-      plugins: [
-        queryCostPlugin(checkCost),
-        unavailableStatusPlugin(),
-        // Only for the request log line: below LOG_LEVEL=info there is none.
-        ...(logsRequests ? [operationLogPlugin({ includeDocument: config.logLevel === 'debug' || config.logLevel === 'trace' })] : []),
-        ApolloServerPluginLandingPageDisabled(),
-        // No @cacheControl hints here: the default plugin only adds a hook to every field.
-        ApolloServerPluginCacheControlDisabled(),
-      ],
+      // Only for the request log line: below LOG_LEVEL=info there is none.
+      operationLog: logsRequests ? { includeDocument: config.logLevel === 'debug' || config.logLevel === 'trace' } : undefined,
     });
     await apollo.start();
 
     await registerBrowserPolicies(fastify, config);
-    const createContext = createContextFunction(services);
     const operationLogs = new WeakMap<FastifyRequest, OperationLogEntry>();
     const apolloHandler = fastifyApolloHandler(apollo, {
       context: (request) => {
         const operationLog: OperationLogEntry = {};
         if (logsRequests) operationLogs.set(request, operationLog);
-        return createContext(request.headers, request.ip, operationLog);
+        return pipeline.createContext(request.raw, operationLog);
       },
     });
     fastify.route({
@@ -288,15 +273,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       });
     }
 
-    subscriptions = createSubscriptionServer({
-      schema,
-      services,
-      checkCost,
-      formatError,
-      maxPayloadBytes: BODY_LIMIT_BYTES,
-      isProduction: config.isProduction,
-      log,
-    });
+    subscriptions = createSubscriptionServer({ pipeline, services, maxPayloadBytes: BODY_LIMIT_BYTES, log });
     const upgrades = subscriptions;
     fastify.server.on('upgrade', (request, socket, head) => upgrades.handleUpgrade(request, socket, head));
 
@@ -408,12 +385,6 @@ function securityHeaders(options: Parameters<typeof helmet>[0]): Record<string, 
   return headers;
 }
 
-function trustedProxies(trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
-  if (trust === false) return false;
-  if (typeof trust === 'number') return (_address, hop) => hop < trust;
-  return [...trust];
-}
-
 // Errors raised before Apollo (bad JSON, body too large, wrong content type, unknown
 // path) answer in the shape GraphQL clients read, with a code and no internal names.
 const HTTP_ERRORS: Record<number, { code: ContractCode; message: string }> = {
@@ -468,13 +439,6 @@ function registerProbes(fastify: FastifyInstance, database: Database, isDraining
     }
   });
 }
-
-function logInternalError(log: FastifyBaseLogger, error: unknown): void {
-  const databaseError = describeDatabaseError(error);
-  if (databaseError !== undefined) log.error({ error: databaseError }, 'unexpected database error');
-  else log.error({ err: error }, 'unexpected error');
-}
-
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,29 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import {
-  GraphQLError,
-  getOperationAST,
-  getVariableValues,
-  parse,
-  specifiedRules,
-  validate,
-  type DocumentNode,
-  type ExecutionResult,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
-} from 'graphql';
+import { GraphQLError, getOperationAST, getVariableValues, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { Context as WsContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import { recheckViewer, resolveViewer, type Viewer } from '../auth/viewer.js';
-import { clientIpKey } from '../auth/client-ip.js';
 import type { Change } from '../db/change-feed.js';
 import { isDatabaseUnavailable } from '../db/database.js';
 import { AuthenticationError, CONTRACT_CODE, CONTRACT_REASON, type ContractCode, type ContractReason } from '../errors.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../tokens/access-token.js';
-import type { GraphQLContext, Services } from './context.js';
-import { createUserLoader, userAgentOf } from './create-context.js';
-import { QUERY_LIMITS, queryLimitRules, type CostCheck } from './query-limits.js';
+import type { Services } from './context.js';
+import type { ClientInfo } from './create-context.js';
+import type { GraphQLPipeline } from './pipeline.js';
 
 /** graphql-ws's and RFC 6455's close codes we send. */
 const CLOSE = {
@@ -49,14 +37,11 @@ interface Log {
 }
 
 export interface SubscriptionServerOptions {
-  schema: GraphQLSchema;
+  /** The HTTP path's parse limits, rules, cost check, context and error formatting. */
+  pipeline: GraphQLPipeline;
   services: Services;
-  checkCost: CostCheck;
-  /** The HTTP path's formatError: one set of codes and masking rules for both transports. */
-  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   /** The largest WebSocket message accepted, in bytes. */
   maxPayloadBytes: number;
-  isProduction: boolean;
   log: Log;
 }
 
@@ -65,8 +50,7 @@ interface Connection {
   readonly socket: WebSocket;
   viewer: Viewer | null;
   expiryTimer: NodeJS.Timeout | undefined;
-  readonly clientIp: string;
-  readonly userAgent: string | null;
+  readonly client: ClientInfo;
   readonly openedAt: number;
   operations: number;
 }
@@ -88,7 +72,8 @@ export interface SubscriptionServer {
  * request log apply.
  */
 export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
-  const { schema, services, log } = options;
+  const { pipeline, services, log } = options;
+  const { schema } = pipeline;
   const connections = new Map<WebSocket, Connection>();
   // Bumped by every change that could end a session: a connection whose token was checked
   // before the change arrived is checked again.
@@ -96,7 +81,6 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   let closing = false;
 
   const webSockets = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
-  const validationRules = [...specifiedRules, ...queryLimitRules];
 
   const unauthorized = (connection: Pick<Connection, 'socket'>, reason: ContractReason) =>
     connection.socket.close(CLOSE.unauthorized, reason);
@@ -122,31 +106,17 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     }
   };
 
-  const contextFor = (connection: Connection): GraphQLContext => ({
-    // Read at each event: a role change applies to the next one.
-    get viewer() {
-      return connection.viewer;
-    },
-    services,
-    userAgent: connection.userAgent,
-    clientIp: connection.clientIp,
-    operationLog: {},
-    credentialsVerifiedFor: new Set(),
-    // Batches within one event's execution; no cache, since the context lives as long as the socket.
-    loaders: { userById: createUserLoader(services, null, { cache: false }) },
-  });
-
   const formatErrors = (errors: readonly GraphQLError[]) =>
     errors.map((error) => {
       // `extensions.http` is for Apollo's HTTP responses only (as Apollo strips it there).
       const { http: _http, ...extensions } = error.extensions;
-      return options.formatError({ ...error.toJSON(), extensions }, error);
+      return pipeline.formatError({ ...error.toJSON(), extensions }, error);
     });
 
   const graphqlWs = useServer<Record<string, unknown> | undefined, { request: IncomingMessage; socket: WebSocket }>(
     {
       schema,
-      isProd: options.isProduction,
+      isProd: pipeline.isProduction,
       onConnect: async (ctx) => {
         const { socket, request } = ctx.extra;
         const params = ctx.connectionParams ?? {};
@@ -173,8 +143,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           socket,
           viewer,
           expiryTimer: undefined,
-          clientIp: clientIpKey(request.socket.remoteAddress ?? ''),
-          userAgent: userAgentOf(request.headers),
+          client: pipeline.clientOf(request),
           openedAt: performance.now(),
           operations: 0,
         };
@@ -190,11 +159,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         if (connection === undefined) return [coded('The connection is closing.', CONTRACT_CODE.UNAUTHENTICATED)];
         let document: DocumentNode;
         try {
-          document = parse(payload.query, { maxTokens: QUERY_LIMITS.maxTokens });
+          document = pipeline.parse(payload.query);
         } catch (error) {
           return [coded((error as Error).message, CONTRACT_CODE.GRAPHQL_PARSE_FAILED)];
         }
-        const invalid = validate(schema, document, validationRules);
+        const invalid = pipeline.validate(document);
         if (invalid.length > 0) return invalid.map((error) => coded(error.message, CONTRACT_CODE.GRAPHQL_VALIDATION_FAILED, error));
         const operationName = payload.operationName ?? null;
         const operation = getOperationAST(document, operationName);
@@ -215,7 +184,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         if (coerced.errors !== undefined) {
           return coerced.errors.map((error) => coded(error.message, CONTRACT_CODE.BAD_USER_INPUT, error));
         }
-        const tooCostly = options.checkCost(document, variables, operationName);
+        const tooCostly = pipeline.checkCost(document, variables, operationName);
         if (tooCostly !== undefined) return [tooCostly];
         connection.operations++;
         return {
@@ -223,7 +192,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           document,
           operationName,
           variableValues: variables,
-          contextValue: contextFor(connection),
+          contextValue: pipeline.createSocketContext(connection.client, () => connection.viewer),
         };
       },
 

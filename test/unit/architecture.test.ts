@@ -21,6 +21,8 @@ const LAYERS: Record<string, number> = {
   posts: 3,
   graphql: 4,
   'app.ts': 5,
+  'create-services.ts': 5,
+  http: 5,
   'main.ts': 6,
   'cluster.ts': 6,
   cli: 6,
@@ -44,6 +46,7 @@ const LIBRARY_HOMES: Record<string, string> = {
   'graphql-query-complexity': 'graphql/query-limits.ts',
   fastify: 'app.ts',
   '@as-integrations/fastify': 'app.ts',
+  '@fastify/proxy-addr': 'http/trusted-proxies.ts',
 };
 
 function sourceFiles(dir: string): string[] {
