@@ -44,8 +44,8 @@ const LIBRARY_HOMES: Record<string, string> = {
   '@escape.tech/graphql-armor-max-aliases': 'graphql/query-limits.ts',
   '@escape.tech/graphql-armor-max-directives': 'graphql/query-limits.ts',
   'graphql-query-complexity': 'graphql/query-limits.ts',
-  fastify: 'app.ts',
-  '@as-integrations/fastify': 'app.ts',
+  fastify: 'http/',
+  '@as-integrations/fastify': 'http/',
   '@fastify/proxy-addr': 'http/trusted-proxies.ts',
 };
 
