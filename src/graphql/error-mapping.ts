@@ -77,7 +77,10 @@ export function createFormatError(options: FormatErrorOptions) {
 
 function formatFor(options: FormatErrorOptions) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    // A resolver's error has a path; one from a subscription's event stream (a slow
+    // subscriber) reaches graphql-ws's onError wrapped without one.
+    const unwrapped = unwrapResolverError(error);
+    const original = unwrapped instanceof GraphQLError && unwrapped.originalError instanceof AppError ? unwrapped.originalError : unwrapped;
     if (original instanceof AppError) {
       return { ...formatted, message: original.message, extensions: extensionsFor(original) };
     }

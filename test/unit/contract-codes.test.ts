@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
+import { GraphQLError } from 'graphql';
 import ts from 'typescript';
 import {
   AuthenticationError,
@@ -10,7 +11,7 @@ import {
   NotFoundError,
   SubscriberTooSlowError,
 } from '../../src/errors.js';
-import { ERROR_EXTENSIONS } from '../../src/graphql/error-mapping.js';
+import { createFormatError, ERROR_EXTENSIONS } from '../../src/graphql/error-mapping.js';
 
 const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 // The catalogue and the one table that maps domain codes onto it.
@@ -74,5 +75,15 @@ describe('the contract codes', () => {
     });
     expect(new NotFoundError()).toMatchObject({ code: 'NOT_FOUND', message: expect.any(String) });
     expect(new SubscriberTooSlowError()).toMatchObject({ code: 'SUBSCRIBER_TOO_SLOW', message: expect.stringMatching(/subscribe again/) });
+  });
+
+  it('reach a socket client for an error from the event stream, as graphql-ws wraps it (no path), in production', () => {
+    const format = createFormatError({ maskInternalErrors: true, hideSuggestions: true, onInternalError: () => {} });
+    const tooSlow = new SubscriberTooSlowError();
+    const wrapped = new GraphQLError(tooSlow.message, { originalError: tooSlow });
+    expect(format(wrapped.toJSON(), wrapped)).toEqual({
+      message: tooSlow.message,
+      extensions: { code: 'SUBSCRIBER_TOO_SLOW' },
+    });
   });
 });
