@@ -1,39 +1,23 @@
-import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { readFile } from 'node:fs/promises';
-import { performance } from 'node:perf_hooks';
-import { ApolloServer } from '@apollo/server';
-import {
-  ApolloServerPluginCacheControlDisabled,
-  ApolloServerPluginLandingPageDisabled,
-} from '@apollo/server/plugin/disabled';
-import cors from '@fastify/cors';
-import helmet from 'helmet';
-import { fastifyApolloHandler } from '@as-integrations/fastify';
-import Fastify, {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
 import type { Config } from './config.js';
-import { describeDatabaseError, openDatabase, type Database } from './db/database.js';
-import type { GraphQLContext } from './graphql/context.js';
-import { createContextFunction } from './graphql/create-context.js';
-import { operationLogPlugin, type OperationLogEntry } from './graphql/operation-log.js';
-import { createFormatError, unavailableStatusPlugin } from './graphql/error-mapping.js';
-import { QUERY_LIMITS, createCostCheck, queryCostPlugin, queryLimitRules } from './graphql/query-limits.js';
-import { createSubscriptionServer, type SubscriptionServer } from './graphql/subscription-server.js';
-import { IDE_ASSETS, IDE_CONTENT_SECURITY_POLICY, IDE_PAGE } from './ide/ide-page.js';
-import { loadSigningKey } from './tokens/signing-key.js';
-import { sessionsRevoked } from './auth/sessions-revoked.js';
+import { openDatabase } from './db/database.js';
+import { createApolloServer } from './graphql/apollo-server.js';
+import { createGraphQLPipeline } from './graphql/pipeline.js';
 import type { GatehouseModule } from './graphql/module.js';
 import { startModules, type StartedModules } from './graphql/start-modules.js';
-import { createKernel } from './kernel.js';
+import { createSubscriptionServer, type SubscriptionServer } from './graphql/subscription-server.js';
+import { registerBrowserPolicies } from './http/browser-policies.js';
+import { registerDrain } from './http/drain.js';
+import { registerErrorReplies } from './http/error-replies.js';
+import { registerGraphQLRoute } from './http/graphql-route.js';
+import { BODY_LIMIT_BYTES, createHttpServer } from './http/http-server.js';
+import { registerIdeRoutes } from './http/ide-routes.js';
+import { registerJwksRoute } from './http/jwks-route.js';
+import { listen } from './http/listen.js';
+import { registerProbes } from './http/probes.js';
+import { registerRequestLog } from './http/request-log.js';
+import { clientAddress, trustedProxies } from './http/trusted-proxies.js';
+import { createKernel, type KernelOptions } from './kernel.js';
 import { modules } from './modules/registry.js';
-import { userChanged } from './users/user-changed.js';
 
 export interface App {
   /** Base URL, e.g. http://127.0.0.1:4000; GraphQL is at `${url}/graphql`. */
@@ -42,57 +26,20 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export interface AppOptions {
+export interface AppOptions extends KernelOptions {
   /** Where JSON log lines go; stdout by default. */
   logStream?: NodeJS.WritableStream;
-  /**
-   * How long a session's liveness and role are trusted, in ms. @default 500. At most
-   * 1000 (the contract's bound); 0 reads the database on every request (benchmarks).
-   */
-  sessionCacheTtlMs?: number;
   /** Called with the SQL text of every query the server makes (tests count them). */
   onQuery?: (sql: string) => void;
   /** The modules to run instead of the registry's (tests add one of their own). */
   modules?: readonly GatehouseModule[];
 }
 
-const BODY_LIMIT_BYTES = 100 * 1024; // 100 KiB, the contract's request body limit
-const READY_TIMEOUT_MS = 2_000;
-// The contract: a revocation or role change applies within 1 s on every instance. An
-// entry is trusted for half of that (a database read per active session per 0.5 s);
-// changes made in this process invalidate at once.
-const SESSION_CACHE_TTL_MS = 500;
-// The longest a shutdown waits for a busy event loop before it stops accepting.
-const SETTLE_MAX_MS = 5_000;
-
 /** Builds and starts the server on config.port (0 = any free port). Reads no environment. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
-  const fastify = Fastify({
-    logger: {
-      level: config.logLevel,
-      // Nothing here logs headers or URLs with their query string; this is the safety net
-      // for whatever logs a request object (a GET's URL holds the query and variables).
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'],
-      serializers: {
-        req: (request: { method?: string; url?: string }) => ({
-          method: request.method,
-          path: request.url?.split('?', 1)[0],
-        }),
-      },
-      ...(options.logStream && { stream: options.logStream }),
-    },
-    // One line per request comes from our onResponse hook, without the query string.
-    logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => randomUUID(),
-    // No per-request child logger (pino serialises its bindings each time): every line we
-    // write about a request carries its reqId explicitly.
-    childLoggerFactory: (logger) => logger,
-    bodyLimit: BODY_LIMIT_BYTES,
-    // request.ip is the socket's peer unless TRUST_PROXY names the proxies in front of us.
-    trustProxy: trustedProxies(config.trustProxy),
-  });
-  const log = fastify.log;
-  const logsRequests = ['trace', 'debug', 'info'].includes(config.logLevel);
+  const trusted = trustedProxies(config.trustProxy);
+  const http = createHttpServer(config, { trusted, ...(options.logStream && { logStream: options.logStream }) });
+  const log = http.log;
 
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
@@ -102,307 +49,77 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     onError: (error) => log.warn({ error: error.message }, 'database connection problem'),
     ...(options.onQuery && { onQuery: options.onQuery }),
   });
-  let apollo: ApolloServer<GraphQLContext> | undefined;
-  let subscriptions: SubscriptionServer | undefined;
-  let closeKernel: (() => void) | undefined;
+  let kernel: Awaited<ReturnType<typeof createKernel>> | undefined;
   let started: StartedModules | undefined;
-  // Set when stop() begins: /readyz answers 503 to whatever still reaches it.
-  let draining = false;
+  let apollo: ReturnType<typeof createApolloServer> | undefined;
+  let subscriptions: SubscriptionServer | undefined;
+  let url: string;
+  const drain = registerDrain(http, config);
+  const requestLog = registerRequestLog(http, config);
   try {
     await database.migrate();
-    const signingKey = await loadSigningKey(config.jwt, config.dataDir);
-    const kernel = await createKernel(config, database, signingKey, log, {
-      sessionCacheTtlMs: options.sessionCacheTtlMs ?? SESSION_CACHE_TTL_MS,
-    });
-    closeKernel = kernel.close;
-    const services = kernel.services;
-    // After the kernel's caches: the sockets re-read what they have just forgotten.
-    database.changes.on(sessionsRevoked, ({ sessionIds }) => subscriptions?.onSessionsRevoked(sessionIds));
-    database.changes.on(userChanged, ({ userId }) => subscriptions?.onUserChanged(userId));
-    database.changes.onReset(() => subscriptions?.onReset());
+    kernel = await createKernel(config, database, log, options);
+    const { services, signingKey } = kernel;
     started = await startModules(options.modules ?? modules, kernel, () => new Set(database.changes.topics.keys()));
-    const schema = started.schema;
-    const checkCost = createCostCheck(schema);
-    const formatError = createFormatError({
-      maskInternalErrors: config.isProduction,
-      onInternalError: (error) => logInternalError(log, error),
+    const pipeline = createGraphQLPipeline({
+      schema: started.schema,
+      services,
+      isProduction: config.isProduction,
+      clientAddress: (request) => clientAddress(request, trusted),
+      log,
     });
-    apollo = new ApolloServer<GraphQLContext>({
-      schema,
+    apollo = createApolloServer(pipeline, {
       introspection: config.enableIntrospection,
-      csrfPrevention: true,
-      allowBatchedHttpRequests: false,
-      parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
-      validationRules: queryLimitRules,
-      // No "Did you mean …?" in production: suggestions map the schema for whoever asks.
-      hideSchemaDetailsFromClientErrors: config.isProduction,
-      // main.ts owns shutdown; Apollo's own handler would re-raise the signal and exit 143.
-      stopOnTerminationSignals: false,
       logger: log,
-      includeStacktraceInErrorResponses: false,
-      formatError,
-      plugins: [
-        queryCostPlugin(checkCost),
-        unavailableStatusPlugin(),
-        // Only for the request log line: below LOG_LEVEL=info there is none.
-        ...(logsRequests ? [operationLogPlugin({ includeDocument: config.logLevel === 'debug' || config.logLevel === 'trace' })] : []),
-        ApolloServerPluginLandingPageDisabled(),
-        // No @cacheControl hints here: the default plugin only adds a hook to every field.
-        ApolloServerPluginCacheControlDisabled(),
-      ],
+      operationLog: requestLog.operationLog,
     });
     await apollo.start();
 
-    await registerBrowserPolicies(fastify, config);
-    const createContext = createContextFunction(services);
-    const operationLogs = new WeakMap<FastifyRequest, OperationLogEntry>();
-    const apolloHandler = fastifyApolloHandler(apollo, {
-      context: (request) => {
-        const operationLog: OperationLogEntry = {};
-        if (logsRequests) operationLogs.set(request, operationLog);
-        return createContext(request.headers, request.ip, operationLog);
-      },
+    await registerBrowserPolicies(http, config);
+    registerGraphQLRoute(http, apollo, {
+      context: (request) => pipeline.createContext(request.raw, requestLog.entryFor(request)),
+      ide: config.enablePlayground,
     });
-    fastify.route({
-      url: '/graphql',
-      method: ['GET', 'POST'],
-      // A browser opening /graphql gets the IDE (when enabled), never an executed query.
-      ...(config.enablePlayground && {
-        preHandler: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-          if (request.method !== 'GET' || request.headers.accept?.includes('text/html') !== true) return done();
-          reply.type('text/html; charset=utf-8').header('content-security-policy', IDE_CONTENT_SECURITY_POLICY).send(IDE_PAGE);
-        },
-      }),
-      handler: apolloHandler,
-    });
-    if (config.enablePlayground) registerIdeAssets(fastify);
-    registerProbes(fastify, database, () => draining);
-    registerErrorReplies(fastify, config);
-    fastify.get('/.well-known/jwks.json', async (_request, reply) =>
-      reply.header('cache-control', 'public, max-age=300').send(signingKey.jwks),
-    );
-    // While draining, each connection closes after its response: a keep-alive connection
-    // must not sit idle until the drain timeout once its last request is answered.
-    fastify.addHook('onSend', (_request, reply, payload, done) => {
-      if (draining) reply.header('connection', 'close');
-      done(null, payload);
-    });
-    // One line per request; for /graphql it carries the operation (never the query string).
-    if (logsRequests) {
-      fastify.addHook('onResponse', (request, reply, done) => {
-        log.info(
-          {
-            reqId: request.id,
-            method: request.method,
-            path: request.url.split('?', 1)[0],
-            status: reply.statusCode,
-            ms: Math.round(reply.elapsedTime),
-            ...operationLogs.get(request),
-          },
-          'request',
-        );
-        done();
-      });
-    }
+    if (config.enablePlayground) registerIdeRoutes(http);
+    registerProbes(http, database, () => drain.draining);
+    registerErrorReplies(http, config);
+    registerJwksRoute(http, signingKey.jwks);
 
-    subscriptions = createSubscriptionServer({
-      schema,
-      services,
-      checkCost,
-      formatError,
-      maxPayloadBytes: BODY_LIMIT_BYTES,
-      isProduction: config.isProduction,
-      log,
-    });
+    subscriptions = createSubscriptionServer({ pipeline, services, changes: database.changes, maxPayloadBytes: BODY_LIMIT_BYTES, log });
     const upgrades = subscriptions;
-    fastify.server.on('upgrade', (request, socket, head) => upgrades.handleUpgrade(request, socket, head));
+    http.server.on('upgrade', (request, socket, head) => upgrades.handleUpgrade(request, socket, head));
 
-    await fastify.listen({ port: config.port, host: config.host });
+    url = await listen(http, config);
   } catch (error) {
-    closeKernel?.();
+    kernel?.close();
     await subscriptions?.close().catch(() => {});
     await started?.close().catch(() => {});
     await apollo?.stop().catch(() => {});
-    await fastify.close().catch(() => {});
+    await http.close().catch(() => {});
     await database.close();
     throw error;
   }
 
-  // When the last connection was accepted: a shutdown waits for the accept queue to empty.
-  let lastAcceptedAt = performance.now();
-  fastify.server.on('connection', () => (lastAcceptedAt = performance.now()));
-  /** Resolves once the event loop keeps time and accepts nothing for a while, or after maxMs. */
-  const settle = async (maxMs: number) => {
-    const deadline = performance.now() + maxMs;
-    let onTime = 0;
-    while ((onTime < 3 || performance.now() - lastAcceptedAt < 100) && performance.now() < deadline) {
-      const started = performance.now();
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      onTime = performance.now() - started < 25 ? onTime + 1 : 0;
-    }
-  };
-  const { port } = fastify.server.address() as AddressInfo;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     stop: () => {
       stopping ??= (async () => {
-        closeKernel?.();
-        draining = true;
-        // No new connections from here; requests in flight get the drain timeout to finish.
-        const cut = setTimeout(() => {
-          log.warn({ drainTimeoutSeconds: config.drainTimeoutSeconds }, 'drain timeout: closing the connections left');
-          fastify.server.closeAllConnections();
-        }, config.drainTimeoutSeconds * 1000);
+        kernel?.close();
         try {
-          // Closing the listener resets connections still in its accept queue, and closing
-          // the server destroys every connection it counts as idle, including one whose
-          // request is on the wire but not yet read. Both happen when the event loop is
-          // busy (the embedded database runs queries on it), so wait until it keeps time
-          // again: everything sent before the signal is then accepted, read and in flight.
-          await Promise.all([
+          await drain.close({
             // Sockets live until told to go: 1001 sends their clients to reconnect elsewhere.
-            subscriptions?.close(),
-            settle(Math.min(SETTLE_MAX_MS, config.drainTimeoutSeconds * 500)),
-          ]);
-          await fastify.close();
-          await apollo?.stop();
-          await started?.close();
+            whileSettling: async () => subscriptions?.close(),
+            afterClose: async () => {
+              await apollo?.stop();
+              await started?.close();
+            },
+          });
         } finally {
-          clearTimeout(cut);
           await database.close();
         }
       })();
       return stopping;
     },
   };
-}
-
-// Headers fit for an API that serves JSON: nothing may be framed, sniffed or loaded from
-// its responses. HSTS only in production, where TLS is in front of us. helmet decides the
-// headers; they are the same for every response, so it runs once, not per request.
-async function registerBrowserPolicies(fastify: FastifyInstance, config: Config): Promise<void> {
-  const headers = securityHeaders({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'none'"],
-      },
-    },
-    frameguard: { action: 'deny' },
-    strictTransportSecurity: config.isProduction ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    crossOriginResourcePolicy: { policy: config.corsOrigins.length > 0 ? 'cross-origin' : 'same-origin' },
-  });
-  fastify.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
-    done();
-  });
-  // No CORS_ORIGINS: no CORS headers at all, so browsers allow same-origin callers only.
-  if (config.corsOrigins.length > 0) {
-    await fastify.register(cors, {
-      origin: [...config.corsOrigins],
-      methods: ['GET', 'POST'],
-      // What Apollo Client and the CSRF prevention need; tokens travel in a header, not cookies.
-      allowedHeaders: ['authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name'],
-      credentials: false,
-      maxAge: 600, // 10 minutes of cached preflights
-    });
-  }
-}
-
-/** The headers helmet sets with these options, collected once. */
-function securityHeaders(options: Parameters<typeof helmet>[0]): Record<string, string> {
-  const headers: Record<string, string> = {};
-  const response = {
-    setHeader: (name: string, value: string | number | readonly string[]) => void (headers[name.toLowerCase()] = String(value)),
-    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
-  };
-  let failure: unknown;
-  helmet(options)({} as never, response as never, (error?: unknown) => (failure = error));
-  if (failure !== undefined) throw failure;
-  return headers;
-}
-
-function trustedProxies(trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
-  if (trust === false) return false;
-  if (typeof trust === 'number') return (_address, hop) => hop < trust;
-  return [...trust];
-}
-
-// Errors raised before Apollo (bad JSON, body too large, wrong content type, unknown
-// path) answer in the shape GraphQL clients read, with a code and no internal names.
-const HTTP_ERRORS: Record<number, { code: string; message: string }> = {
-  400: { code: 'BAD_REQUEST', message: 'The request could not be read (malformed JSON or headers).' },
-  404: { code: 'NOT_FOUND', message: 'There is nothing here. GraphQL is at /graphql.' },
-  413: { code: 'PAYLOAD_TOO_LARGE', message: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KiB.` },
-  415: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request as application/json.' },
-};
-
-function registerErrorReplies(fastify: FastifyInstance, config: Config): void {
-  const body = (code: string, message: string) => ({ errors: [{ message, extensions: { code } }] });
-  fastify.setNotFoundHandler(async (_request, response) =>
-    response.code(404).send(body(HTTP_ERRORS[404]!.code, HTTP_ERRORS[404]!.message)),
-  );
-  fastify.setErrorHandler(async (error: FastifyError, request, response) => {
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      const known = HTTP_ERRORS[status] ?? HTTP_ERRORS[400]!;
-      return response.code(status).send(body(known.code, known.message));
-    }
-    request.log.error({ reqId: request.id, err: error }, 'unexpected error');
-    const message = config.isProduction ? 'Internal server error' : error.message;
-    return response.code(500).send(body('INTERNAL_SERVER_ERROR', message));
-  });
-}
-
-function registerIdeAssets(fastify: FastifyInstance): void {
-  const cache = new Map<string, Buffer>();
-  fastify.get('/', async (_request, reply) => reply.redirect('/graphql'));
-  fastify.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
-  fastify.get<{ Params: { name: string } }>('/ide/:name', async (request, reply) => {
-    const asset = Object.hasOwn(IDE_ASSETS, request.params.name) ? IDE_ASSETS[request.params.name] : undefined;
-    if (asset === undefined) return reply.callNotFound();
-    let content = cache.get(asset.path);
-    if (content === undefined) {
-      content = await readFile(asset.path);
-      cache.set(asset.path, content);
-    }
-    return reply.type(`${asset.type}; charset=utf-8`).header('cache-control', 'public, max-age=3600').send(content);
-  });
-}
-
-function registerProbes(fastify: FastifyInstance, database: Database, isDraining: () => boolean): void {
-  fastify.get('/healthz', async () => ({ status: 'ok' }));
-  fastify.get('/readyz', async (_request, reply) => {
-    if (isDraining()) return reply.code(503).send({ status: 'draining' });
-    try {
-      await withTimeout(database.ping(), READY_TIMEOUT_MS);
-      return { status: 'ready' };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable' });
-    }
-  });
-}
-
-function logInternalError(log: FastifyBaseLogger, error: unknown): void {
-  const databaseError = describeDatabaseError(error);
-  if (databaseError !== undefined) log.error({ error: databaseError }, 'unexpected database error');
-  else log.error({ err: error }, 'unexpected error');
-}
-
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,8 +1,63 @@
 /**
- * The domain's error catalogue. Domain code throws these; `graphql/error-mapping.ts`
- * turns each code into the contract's `extensions.code` (and `reason`), so a caller
- * can `switch (err.code)` and never parse a message.
+ * The domain's error catalogue and the contract's codes. Domain code throws these;
+ * `graphql/error-mapping.ts` turns each code into the contract's `extensions.code` (and
+ * `reason`), so a caller can `switch (err.code)` and never parse a message.
  */
+
+/**
+ * Every `extensions.code` a client can receive, over HTTP or WebSocket. Apollo's own:
+ * GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT (bad variables),
+ * BAD_REQUEST, PERSISTED_QUERY_NOT_FOUND (automatic persisted queries are on, so
+ * PERSISTED_QUERY_NOT_SUPPORTED never is sent), OPERATION_RESOLUTION_FAILURE (an unknown
+ * operationName) and INTERNAL_SERVER_ERROR.
+ */
+export const CONTRACT_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'RATE_LIMITED',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'SUBSCRIBER_TOO_SLOW',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+
+/** A contract `extensions.code`. */
+export type ContractCode = (typeof CONTRACT_CODES)[number];
+
+/** Every `extensions.reason` (and WebSocket 4401 close reason) a client can receive. */
+export const CONTRACT_REASONS = [
+  'TOKEN_MISSING',
+  'TOKEN_INVALID',
+  'TOKEN_EXPIRED',
+  'SESSION_REVOKED',
+  'REFRESH_TOKEN_INVALID',
+  'REFRESH_TOKEN_REUSED',
+  'INVALID_CREDENTIALS',
+  'EMAIL_TAKEN',
+  'LAST_ADMIN',
+] as const;
+
+/** A contract `extensions.reason`: which way a request was UNAUTHENTICATED or its input bad. */
+export type ContractReason = (typeof CONTRACT_REASONS)[number];
+
+/** The contract codes by name, for code outside this file: `CONTRACT_CODE.BAD_REQUEST`. */
+export const CONTRACT_CODE = Object.freeze(
+  Object.fromEntries(CONTRACT_CODES.map((code) => [code, code])) as { readonly [C in ContractCode]: C },
+);
+
+/** The contract reasons by name, for code outside this file: `CONTRACT_REASON.TOKEN_EXPIRED`. */
+export const CONTRACT_REASON = Object.freeze(
+  Object.fromEntries(CONTRACT_REASONS.map((reason) => [reason, reason])) as { readonly [R in ContractReason]: R },
+);
+
 export type AppErrorCode =
   | AuthenticationErrorCode
   | 'FORBIDDEN'
@@ -10,7 +65,8 @@ export type AppErrorCode =
   | 'INVALID_INPUT'
   | 'EMAIL_TAKEN'
   | 'LAST_ADMIN'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'SUBSCRIBER_TOO_SLOW';
 
 export class AppError extends Error {
   readonly code: AppErrorCode;
@@ -26,18 +82,32 @@ export class AppError extends Error {
 }
 
 /** Who the caller is could not be established: the contract's UNAUTHENTICATED reasons. */
-export type AuthenticationErrorCode =
+export type AuthenticationErrorCode = Extract<
+  ContractReason,
   | 'TOKEN_MISSING'
   | 'TOKEN_INVALID'
   | 'TOKEN_EXPIRED'
   | 'SESSION_REVOKED'
   | 'REFRESH_TOKEN_INVALID'
   | 'REFRESH_TOKEN_REUSED'
-  | 'INVALID_CREDENTIALS';
+  | 'INVALID_CREDENTIALS'
+>;
+
+const AUTHENTICATION_MESSAGES: Record<AuthenticationErrorCode, string> = {
+  TOKEN_MISSING: 'This requires an access token.',
+  TOKEN_INVALID: 'The access token is invalid.',
+  TOKEN_EXPIRED: 'The access token has expired.',
+  SESSION_REVOKED: 'The session has ended. Log in again.',
+  REFRESH_TOKEN_INVALID: 'The refresh token is invalid.',
+  REFRESH_TOKEN_REUSED:
+    'This refresh token was already used; the session has been ended to protect the account. Log in again.',
+  INVALID_CREDENTIALS: 'The email or password is incorrect.',
+};
 
 /** A token or credential that is absent where one is required, or present and unusable. */
 export class AuthenticationError extends AppError {
-  constructor(code: AuthenticationErrorCode, message: string) {
+  declare readonly code: AuthenticationErrorCode;
+  constructor(code: AuthenticationErrorCode, message: string = AUTHENTICATION_MESSAGES[code]) {
     super(code, message);
     this.name = 'AuthenticationError';
   }
@@ -59,7 +129,7 @@ export class ForbiddenError extends AppError {
 }
 
 export class NotFoundError extends AppError {
-  constructor(message: string) {
+  constructor(message = 'There is nothing with this id.') {
     super('NOT_FOUND', message);
     this.name = 'NotFoundError';
   }
@@ -72,5 +142,13 @@ export class RateLimitedError extends AppError {
     super('RATE_LIMITED', `Too many failed attempts. Try again in ${retryAfterSeconds} seconds.`);
     this.name = 'RateLimitedError';
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A subscriber fell so far behind that its pending events were dropped; it must subscribe again. */
+export class SubscriberTooSlowError extends AppError {
+  constructor(message = 'Too many events were waiting for this subscription; subscribe again.') {
+    super('SUBSCRIBER_TOO_SLOW', message);
+    this.name = 'SubscriberTooSlowError';
   }
 }

@@ -28,7 +28,7 @@ export async function login(deps: AuthDependencies, input: LoginInput): Promise<
       ? await deps.passwords.verifyDummy(password)
       : await deps.passwords.verify(found.passwordHash, password);
   if (found === null || !valid) {
-    throw new AuthenticationError('INVALID_CREDENTIALS', 'The email or password is incorrect.');
+    throw new AuthenticationError('INVALID_CREDENTIALS');
   }
   await attempt.succeeded();
   const session = await deps.sessions.start(found.user.id, input.userAgent);

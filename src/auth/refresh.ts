@@ -15,16 +15,13 @@ export async function refreshTokens(deps: AuthDependencies, presented: string): 
     case 'unknown':
       throw invalidRefreshToken();
     case 'ended':
-      throw new AuthenticationError('SESSION_REVOKED', 'The session has ended. Log in again.');
+      throw new AuthenticationError('SESSION_REVOKED');
     case 'reused':
-      throw new AuthenticationError(
-        'REFRESH_TOKEN_REUSED',
-        'This refresh token was already used; the session has been ended to protect the account. Log in again.',
-      );
+      throw new AuthenticationError('REFRESH_TOKEN_REUSED');
     case 'rotated':
     case 'grace': {
       const user = await deps.users.findById(result.userId);
-      if (user === null) throw new AuthenticationError('SESSION_REVOKED', 'The session has ended. Log in again.');
+      if (user === null) throw new AuthenticationError('SESSION_REVOKED');
       return issueAuthPayload(deps.accessTokens, user, {
         sessionId: result.sessionId,
         refreshToken: result.refreshToken,
@@ -34,5 +31,5 @@ export async function refreshTokens(deps: AuthDependencies, presented: string): 
 }
 
 function invalidRefreshToken(): AuthenticationError {
-  return new AuthenticationError('REFRESH_TOKEN_INVALID', 'The refresh token is invalid.');
+  return new AuthenticationError('REFRESH_TOKEN_INVALID');
 }

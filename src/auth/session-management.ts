@@ -51,7 +51,7 @@ export async function changePassword(
   await deps.sessions.revokeAllOfUser(viewer.userId, 'password_changed', viewer.sessionId);
   const refreshToken = await deps.sessions.reissue(viewer.sessionId);
   const user = await deps.users.findById(viewer.userId);
-  if (user === null) throw new AuthenticationError('SESSION_REVOKED', 'The session has ended. Log in again.');
+  if (user === null) throw new AuthenticationError('SESSION_REVOKED');
   return issueAuthPayload(deps.accessTokens, user, { sessionId: viewer.sessionId, refreshToken });
 }
 
@@ -85,7 +85,7 @@ async function checkCurrentPassword(
   origin: PasswordCheckOrigin,
 ): Promise<void> {
   const credentials = await deps.users.findCredentialsById(viewer.userId);
-  if (credentials === null) throw new AuthenticationError('SESSION_REVOKED', 'The session has ended. Log in again.');
+  if (credentials === null) throw new AuthenticationError('SESSION_REVOKED');
   const attempt = await deps.loginThrottle.attempt(credentials.email, origin.clientIp);
   if (!(await deps.passwords.verify(credentials.passwordHash, password))) {
     throw new AuthenticationError('INVALID_CREDENTIALS', 'The password is incorrect.');

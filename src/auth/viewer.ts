@@ -45,7 +45,7 @@ export async function resolveViewer(
   const claims = deps.accessTokens.verify(token);
   // Ids are UUIDs; anything else cannot name a session (and must not reach SQL as one).
   if (!isUuid(claims.sid) || !isUuid(claims.sub)) {
-    throw new AuthenticationError('TOKEN_INVALID', 'The access token is invalid.');
+    throw new AuthenticationError('TOKEN_INVALID');
   }
   return checkSession(deps, { userId: claims.sub, sessionId: claims.sid, tokenExpiresAt: claims.exp });
 }
@@ -70,7 +70,7 @@ async function checkSession(
     session.expiresAt.getTime() <= Date.now() ||
     session.userId !== token.userId
   ) {
-    throw new AuthenticationError('SESSION_REVOKED', 'The session has ended. Log in again.');
+    throw new AuthenticationError('SESSION_REVOKED');
   }
   return Object.freeze({
     userId: session.userId,

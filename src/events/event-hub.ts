@@ -1,12 +1,7 @@
+import { SubscriberTooSlowError } from '../errors.js';
+
 /** Events a subscriber has not taken yet; beyond this, the subscriber is too slow and is ended. */
 export const MAX_PENDING_EVENTS = 1_000;
-
-export class SubscriberTooSlowError extends Error {
-  constructor() {
-    super(`More than ${MAX_PENDING_EVENTS} events were waiting for this subscription; subscribe again.`);
-    this.name = 'SubscriberTooSlowError';
-  }
-}
 
 export interface EventHub<Event> {
   /** Hands an event to every current subscriber of this process. */
@@ -53,7 +48,9 @@ export function createEventHub<Event>(): EventHub<Event> {
         } else if (pending.length < MAX_PENDING_EVENTS) {
           pending.push(event);
         } else {
-          failure = new SubscriberTooSlowError();
+          failure = new SubscriberTooSlowError(
+            `More than ${MAX_PENDING_EVENTS} events were waiting for this subscription; subscribe again.`,
+          );
           subscribers.delete(deliver);
         }
       };

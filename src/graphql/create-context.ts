@@ -2,8 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { HeaderMap } from '@apollo/server';
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
-import { resolveViewer } from '../auth/viewer.js';
-import { AuthenticationError } from '../errors.js';
+import { resolveViewer, type Viewer } from '../auth/viewer.js';
+import { AuthenticationError, CONTRACT_CODE } from '../errors.js';
 import type { GraphQLContext, Services } from './context.js';
 import { isDatabaseUnavailable } from '../db/database.js';
 import { extensionsFor, serviceUnavailableError } from './error-mapping.js';
@@ -12,15 +12,23 @@ import { errorCodeOf, type OperationLogEntry } from './operation-log.js';
 // Longer User-Agent strings are cut before they are stored on a session.
 const MAX_USER_AGENT_LENGTH = 512;
 
+/** Who is calling: the same for an HTTP request and a WebSocket's upgrade request. */
+export interface ClientInfo {
+  /** The client's address, TRUST_PROXY applied. */
+  readonly clientIp: string;
+  /** The client's User-Agent, cut to a bounded length. */
+  readonly userAgent: string | null;
+}
+
 /**
- * Builds each request's context: verifies the bearer token once and resolves the Viewer.
- * A bad token fails the whole request here, before any resolver runs: Apollo reads the
- * HTTP status from the error it is given, so it must already carry 401 (RFC 6750 §3.1).
+ * Builds each HTTP request's context: verifies the bearer token once and resolves the
+ * Viewer. A bad token fails the whole request here, before any resolver runs: Apollo reads
+ * the HTTP status from the error it is given, so it must already carry 401 (RFC 6750 §3.1).
  */
 export function createContextFunction(services: Services) {
   return async (
     headers: IncomingHttpHeaders,
-    clientIp: string,
+    client: ClientInfo,
     operationLog: OperationLogEntry,
   ): Promise<GraphQLContext> => {
     let viewer: GraphQLContext['viewer'];
@@ -28,7 +36,7 @@ export function createContextFunction(services: Services) {
       viewer = await resolveViewer(services, headers.authorization);
     } catch (error) {
       if (isDatabaseUnavailable(error)) {
-        operationLog.errorCodes = ['SERVICE_UNAVAILABLE'];
+        operationLog.errorCodes = [CONTRACT_CODE.SERVICE_UNAVAILABLE];
         throw serviceUnavailableError();
       }
       if (!(error instanceof AuthenticationError)) throw error;
@@ -36,13 +44,11 @@ export function createContextFunction(services: Services) {
       operationLog.errorCodes = [errorCodeOf(extensionsFor(error))];
       throw toUnauthorizedError(error);
     }
-    if (viewer !== null) operationLog.userId = viewer.userId;
     let loaders: GraphQLContext['loaders'] | undefined;
     return {
       viewer,
       services,
-      userAgent: userAgentOf(headers),
-      clientIp,
+      ...client,
       operationLog,
       credentialsVerifiedFor: new Set(),
       // Made on first use: most operations (`me`, mutations) never load a user by id.
@@ -50,6 +56,26 @@ export function createContextFunction(services: Services) {
         return (loaders ??= { userById: createUserLoader(services, viewer) });
       },
     };
+  };
+}
+
+/**
+ * The context of one operation on a subscription socket. The viewer is read at each
+ * event, so a role change applies to the next one; the socket's token was verified when
+ * it opened, and is re-checked on every change feed event that could end its session.
+ */
+export function createSocketContext(services: Services, client: ClientInfo, viewerOf: () => Viewer | null): GraphQLContext {
+  return {
+    get viewer() {
+      return viewerOf();
+    },
+    services,
+    ...client,
+    // No log line per socket operation: the socket's own line is written when it closes.
+    operationLog: {},
+    credentialsVerifiedFor: new Set(),
+    // Batches within one event's execution; no cache, since the context lives as long as the socket.
+    loaders: { userById: createUserLoader(services, null, { cache: false }) },
   };
 }
 

@@ -2,10 +2,10 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { describeDatabaseError, isDatabaseUnavailable } from '../db/database.js';
-import { AppError, RateLimitedError, type AppErrorCode } from '../errors.js';
+import { AppError, RateLimitedError, type AppErrorCode, type ContractCode, type ContractReason } from '../errors.js';
 
 /** The contract's `extensions` for each domain error. A Record, so a new code cannot be forgotten. */
-export const ERROR_EXTENSIONS: Record<AppErrorCode, { code: string; reason?: string }> = {
+export const ERROR_EXTENSIONS: Record<AppErrorCode, { code: ContractCode; reason?: ContractReason }> = {
   TOKEN_MISSING: { code: 'UNAUTHENTICATED', reason: 'TOKEN_MISSING' },
   TOKEN_INVALID: { code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' },
   TOKEN_EXPIRED: { code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' },
@@ -19,6 +19,7 @@ export const ERROR_EXTENSIONS: Record<AppErrorCode, { code: string; reason?: str
   EMAIL_TAKEN: { code: 'BAD_USER_INPUT', reason: 'EMAIL_TAKEN' },
   LAST_ADMIN: { code: 'BAD_USER_INPUT', reason: 'LAST_ADMIN' },
   RATE_LIMITED: { code: 'RATE_LIMITED' },
+  SUBSCRIBER_TOO_SLOW: { code: 'SUBSCRIBER_TOO_SLOW' },
 };
 
 /** The `extensions` a client sees for a domain error. */
@@ -34,6 +35,11 @@ export interface FormatErrorOptions {
   maskInternalErrors: boolean;
   /** Receives each unexpected error, with its details, for the log. */
   onInternalError: (error: unknown) => void;
+  /**
+   * Drop graphql-js's "Did you mean …?" from messages: suggestions map the schema for
+   * whoever asks. @default false
+   */
+  hideSuggestions?: boolean;
 }
 
 const INTERNAL_MESSAGE = 'Internal server error';
@@ -58,8 +64,23 @@ export function serviceUnavailableError(): GraphQLError {
  * INTERNAL_SERVER_ERROR, logged, and masked in production. It never throws.
  */
 export function createFormatError(options: FormatErrorOptions) {
+  const format = formatFor(options);
+  if (options.hideSuggestions !== true) return format;
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    const result = format(formatted, error);
+    // The pattern Apollo's ApolloServerPluginDisableSuggestions removes; here it holds for
+    // every transport and every error (bad enum values in variables suggest too).
+    const message = result.message.replace(/ ?Did you mean(.+?)\?$/, '');
+    return message === result.message ? result : { ...result, message };
+  };
+}
+
+function formatFor(options: FormatErrorOptions) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    // A resolver's error has a path; one from a subscription's event stream (a slow
+    // subscriber) reaches graphql-ws's onError wrapped without one.
+    const unwrapped = unwrapResolverError(error);
+    const original = unwrapped instanceof GraphQLError && unwrapped.originalError instanceof AppError ? unwrapped.originalError : unwrapped;
     if (original instanceof AppError) {
       return { ...formatted, message: original.message, extensions: extensionsFor(original) };
     }

@@ -2,9 +2,9 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, print, visit, type DocumentNode, type ValueNode } from 'graphql';
 
 /**
- * What the log line of one /graphql request says about its operation. Filled in as the
- * request goes (context: who; Apollo: what and how it ended) and written once, by the
- * HTTP layer, when the response is sent.
+ * What the log line of one /graphql request says about its operation. Filled in by this
+ * plugin as the request goes (who, what and how it ended; the context function when it
+ * refuses the request) and written once, by the HTTP layer, when the response is sent.
  */
 export interface OperationLogEntry {
   operationName?: string | null;
@@ -76,10 +76,15 @@ export interface OperationLogOptions {
   includeDocument: boolean;
 }
 
-/** Records each operation's name, type and error codes into the request's OperationLogEntry. */
-export function operationLogPlugin(
-  options: OperationLogOptions,
-): ApolloServerPlugin<{ readonly operationLog: OperationLogEntry }> {
+/** What the plugin reads from a request's context (GraphQLContext has it). */
+export interface OperationLogContext {
+  readonly operationLog: OperationLogEntry;
+  readonly viewer: { readonly userId: string } | null;
+  readonly credentialsVerifiedFor: ReadonlySet<string>;
+}
+
+/** Records each operation's name, type, user and error codes into the request's OperationLogEntry. */
+export function operationLogPlugin(options: OperationLogOptions): ApolloServerPlugin<OperationLogContext> {
   return {
     async requestDidStart() {
       return {
@@ -93,6 +98,10 @@ export function operationLogPlugin(
           }
         },
         async willSendResponse({ contextValue, response }) {
+          // Whose credentials the operation proved (login, signUp…), else the bearer's.
+          const [proved] = contextValue.credentialsVerifiedFor;
+          const userId = proved ?? contextValue.viewer?.userId;
+          if (userId !== undefined) contextValue.operationLog.userId = userId;
           if (response.body.kind !== 'single') return;
           const errors = response.body.singleResult.errors;
           if (errors === undefined || errors.length === 0) return;

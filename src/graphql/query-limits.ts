@@ -11,6 +11,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { CONTRACT_CODE } from '../errors.js';
 import { MAX_PAGE_SIZE } from '../pagination/connection.js';
 
 /** What one operation may ask for; beyond it, GRAPHQL_VALIDATION_FAILED before anything runs. */
@@ -116,6 +117,6 @@ export function queryCostPlugin(checkCost: CostCheck): ApolloServerPlugin {
 function tooCostly(cost?: number): GraphQLError {
   const found = cost === undefined ? '' : `, found ${cost}`;
   return new GraphQLError(`Query cost limit of ${QUERY_LIMITS.maxCost} exceeded${found}.`, {
-    extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+    extensions: { code: CONTRACT_CODE.GRAPHQL_VALIDATION_FAILED, http: { status: 400 } },
   });
 }

@@ -1,29 +1,19 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import {
-  GraphQLError,
-  getOperationAST,
-  getVariableValues,
-  parse,
-  specifiedRules,
-  validate,
-  type DocumentNode,
-  type ExecutionResult,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
-} from 'graphql';
+import { GraphQLError, getOperationAST, getVariableValues, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { Context as WsContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import { recheckViewer, resolveViewer, type Viewer } from '../auth/viewer.js';
-import { clientIpKey } from '../auth/client-ip.js';
+import { sessionsRevoked } from '../auth/sessions-revoked.js';
+import type { ChangeFeed } from '../db/change-feed.js';
 import { isDatabaseUnavailable } from '../db/database.js';
-import { AuthenticationError } from '../errors.js';
-import { SubscriberTooSlowError } from '../events/event-hub.js';
+import { userChanged } from '../users/user-changed.js';
+import { AuthenticationError, CONTRACT_CODE, CONTRACT_REASON, type ContractCode, type ContractReason } from '../errors.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../tokens/access-token.js';
-import type { GraphQLContext, Services } from './context.js';
-import { createUserLoader, userAgentOf } from './create-context.js';
-import { QUERY_LIMITS, queryLimitRules, type CostCheck } from './query-limits.js';
+import type { Services } from './context.js';
+import type { ClientInfo } from './create-context.js';
+import type { GraphQLPipeline } from './pipeline.js';
 
 /** graphql-ws's and RFC 6455's close codes we send. */
 const CLOSE = {
@@ -49,14 +39,17 @@ interface Log {
 }
 
 export interface SubscriptionServerOptions {
-  schema: GraphQLSchema;
+  /** The HTTP path's parse limits, rules, cost check, context and error formatting. */
+  pipeline: GraphQLPipeline;
   services: Services;
-  checkCost: CostCheck;
-  /** The HTTP path's formatError: one set of codes and masking rules for both transports. */
-  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /**
+   * Revocations and role changes, here and on other instances: a revoked session's sockets
+   * close with 4401, a changed user's re-read it. Subscribed after the kernel's caches, so
+   * the sockets re-read what those have just forgotten.
+   */
+  changes: Pick<ChangeFeed, 'on' | 'onReset'>;
   /** The largest WebSocket message accepted, in bytes. */
   maxPayloadBytes: number;
-  isProduction: boolean;
   log: Log;
 }
 
@@ -65,8 +58,7 @@ interface Connection {
   readonly socket: WebSocket;
   viewer: Viewer | null;
   expiryTimer: NodeJS.Timeout | undefined;
-  readonly clientIp: string;
-  readonly userAgent: string | null;
+  readonly client: ClientInfo;
   readonly openedAt: number;
   operations: number;
 }
@@ -74,12 +66,6 @@ interface Connection {
 export interface SubscriptionServer {
   /** For the HTTP server's `upgrade` event: /graphql becomes a graphql-ws socket, anything else is refused. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Sessions ended (here or on another instance): their sockets close with 4401. */
-  onSessionsRevoked(sessionIds: readonly string[]): void;
-  /** A user's role or account changed: their sockets re-read it. */
-  onUserChanged(userId: string): void;
-  /** Notifications may have been missed: every socket re-reads its session. */
-  onReset(): void;
   /** Closes every socket with 1001 (cutting those that do not answer) and refuses new ones. */
   close(): Promise<void>;
 }
@@ -92,7 +78,8 @@ export interface SubscriptionServer {
  * request log apply.
  */
 export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
-  const { schema, services, log } = options;
+  const { pipeline, services, log } = options;
+  const { schema } = pipeline;
   const connections = new Map<WebSocket, Connection>();
   // Bumped by every change that could end a session: a connection whose token was checked
   // before the change arrived is checked again.
@@ -100,9 +87,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   let closing = false;
 
   const webSockets = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
-  const validationRules = [...specifiedRules, ...queryLimitRules];
 
-  const unauthorized = (connection: Pick<Connection, 'socket'>, reason: string) =>
+  const unauthorized = (connection: Pick<Connection, 'socket'>, reason: ContractReason) =>
     connection.socket.close(CLOSE.unauthorized, reason);
 
   const armExpiry = (connection: Connection) => {
@@ -111,7 +97,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     if (connection.viewer === null) return;
     // The token stops verifying at exp + tolerance; the socket ends then too.
     const delay = (connection.viewer.tokenExpiresAt + CLOCK_TOLERANCE_SECONDS) * 1000 - Date.now();
-    if (delay <= 0) return unauthorized(connection, 'TOKEN_EXPIRED');
+    if (delay <= 0) return unauthorized(connection, CONTRACT_REASON.TOKEN_EXPIRED);
     connection.expiryTimer = setTimeout(() => armExpiry(connection), Math.min(delay, MAX_TIMER_MS));
   };
 
@@ -126,41 +112,23 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     }
   };
 
-  const contextFor = (connection: Connection): GraphQLContext => ({
-    // Read at each event: a role change applies to the next one.
-    get viewer() {
-      return connection.viewer;
-    },
-    services,
-    userAgent: connection.userAgent,
-    clientIp: connection.clientIp,
-    operationLog: {},
-    credentialsVerifiedFor: new Set(),
-    // Batches within one event's execution; no cache, since the context lives as long as the socket.
-    loaders: { userById: createUserLoader(services, null, { cache: false }) },
-  });
-
   const formatErrors = (errors: readonly GraphQLError[]) =>
     errors.map((error) => {
-      // A transport condition, not a domain error (its code is ours, not the contract's).
-      if (error.originalError instanceof SubscriberTooSlowError) {
-        return { message: error.originalError.message, extensions: { code: 'SUBSCRIBER_TOO_SLOW' } };
-      }
       // `extensions.http` is for Apollo's HTTP responses only (as Apollo strips it there).
       const { http: _http, ...extensions } = error.extensions;
-      return options.formatError({ ...error.toJSON(), extensions }, error);
+      return pipeline.formatError({ ...error.toJSON(), extensions }, error);
     });
 
   const graphqlWs = useServer<Record<string, unknown> | undefined, { request: IncomingMessage; socket: WebSocket }>(
     {
       schema,
-      isProd: options.isProduction,
+      isProd: pipeline.isProduction,
       onConnect: async (ctx) => {
         const { socket, request } = ctx.extra;
         const params = ctx.connectionParams ?? {};
         const authorization = params.authorization ?? params.Authorization;
         if (authorization !== undefined && authorization !== null && typeof authorization !== 'string') {
-          unauthorized({ socket }, 'TOKEN_INVALID');
+          unauthorized({ socket }, CONTRACT_REASON.TOKEN_INVALID);
           return false;
         }
         let viewer: Viewer | null;
@@ -181,8 +149,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           socket,
           viewer,
           expiryTimer: undefined,
-          clientIp: clientIpKey(request.socket.remoteAddress ?? ''),
-          userAgent: userAgentOf(request.headers),
+          client: pipeline.clientOf(request),
           openedAt: performance.now(),
           operations: 0,
         };
@@ -195,25 +162,25 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
 
       onSubscribe: (ctx, _id, payload) => {
         const connection = connections.get(ctx.extra.socket);
-        if (connection === undefined) return [coded('The connection is closing.', 'UNAUTHENTICATED')];
+        if (connection === undefined) return [coded('The connection is closing.', CONTRACT_CODE.UNAUTHENTICATED)];
         let document: DocumentNode;
         try {
-          document = parse(payload.query, { maxTokens: QUERY_LIMITS.maxTokens });
+          document = pipeline.parse(payload.query);
         } catch (error) {
-          return [coded((error as Error).message, 'GRAPHQL_PARSE_FAILED')];
+          return [coded((error as Error).message, CONTRACT_CODE.GRAPHQL_PARSE_FAILED)];
         }
-        const invalid = validate(schema, document, validationRules);
-        if (invalid.length > 0) return invalid.map((error) => coded(error.message, 'GRAPHQL_VALIDATION_FAILED', error));
+        const invalid = pipeline.validate(document);
+        if (invalid.length > 0) return invalid.map((error) => coded(error.message, CONTRACT_CODE.GRAPHQL_VALIDATION_FAILED, error));
         const operationName = payload.operationName ?? null;
         const operation = getOperationAST(document, operationName);
         if (operation == null) {
-          return [coded('Name the operation to run: the document has several, or none by that name.', 'BAD_REQUEST')];
+          return [coded('Name the operation to run: the document has several, or none by that name.', CONTRACT_CODE.BAD_REQUEST)];
         }
         if (operation.operation !== 'subscription') {
           return [
             coded(
               'Only subscriptions are served over WebSocket; send queries and mutations over HTTP to /graphql.',
-              'BAD_REQUEST',
+              CONTRACT_CODE.BAD_REQUEST,
             ),
           ];
         }
@@ -221,9 +188,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         // As Apollo does over HTTP: bad variables are the client's mistake, BAD_USER_INPUT.
         const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 10 });
         if (coerced.errors !== undefined) {
-          return coerced.errors.map((error) => coded(error.message, 'BAD_USER_INPUT', error));
+          return coerced.errors.map((error) => coded(error.message, CONTRACT_CODE.BAD_USER_INPUT, error));
         }
-        const tooCostly = options.checkCost(document, variables, operationName);
+        const tooCostly = pipeline.checkCost(document, variables, operationName);
         if (tooCostly !== undefined) return [tooCostly];
         connection.operations++;
         return {
@@ -231,7 +198,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           document,
           operationName,
           variableValues: variables,
-          contextValue: contextFor(connection),
+          contextValue: pipeline.createSocketContext(connection.client, () => connection.viewer),
         };
       },
 
@@ -261,6 +228,22 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     webSockets,
   );
 
+  options.changes.on(sessionsRevoked, ({ sessionIds }) => {
+    changesSeen++;
+    const ended = new Set(sessionIds);
+    for (const connection of connections.values()) {
+      if (connection.viewer !== null && ended.has(connection.viewer.sessionId)) unauthorized(connection, CONTRACT_REASON.SESSION_REVOKED);
+    }
+  });
+  options.changes.on(userChanged, ({ userId }) => {
+    changesSeen++;
+    for (const connection of connections.values()) if (connection.viewer?.userId === userId) void recheck(connection);
+  });
+  options.changes.onReset(() => {
+    changesSeen++;
+    for (const connection of connections.values()) void recheck(connection);
+  });
+
   return {
     handleUpgrade(request, socket, head) {
       socket.on('error', () => socket.destroy());
@@ -271,24 +254,6 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         return;
       }
       webSockets.handleUpgrade(request, socket, head, (webSocket) => webSockets.emit('connection', webSocket, request));
-    },
-
-    onSessionsRevoked(sessionIds) {
-      changesSeen++;
-      const ended = new Set(sessionIds);
-      for (const connection of connections.values()) {
-        if (connection.viewer !== null && ended.has(connection.viewer.sessionId)) unauthorized(connection, 'SESSION_REVOKED');
-      }
-    },
-
-    onUserChanged(userId) {
-      changesSeen++;
-      for (const connection of connections.values()) if (connection.viewer?.userId === userId) void recheck(connection);
-    },
-
-    onReset() {
-      changesSeen++;
-      for (const connection of connections.values()) void recheck(connection);
     },
 
     async close() {
@@ -305,6 +270,6 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   };
 }
 
-function coded(message: string, code: string, source?: GraphQLError): GraphQLError {
+function coded(message: string, code: ContractCode, source?: GraphQLError): GraphQLError {
   return new GraphQLError(message, { ...(source?.nodes && { nodes: source.nodes }), extensions: { code } });
 }

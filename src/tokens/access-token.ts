@@ -54,7 +54,7 @@ const MAX_TOKEN_LENGTH = 8 * 1024;
 // Exact-string keys make a hit as strong as re-checking the signature.
 const VERIFIED_CACHE_SIZE = 10_000;
 
-const invalid = () => new AuthenticationError('TOKEN_INVALID', 'The access token is invalid.');
+const invalid = () => new AuthenticationError('TOKEN_INVALID');
 
 /** Signs and verifies access tokens with one pinned algorithm. */
 export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
@@ -89,7 +89,7 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
         // jsonwebtoken's rule: expired from exp + tolerance on (RFC 7519 §4.1.4).
         if (now() >= known.exp + CLOCK_TOLERANCE_SECONDS) {
           verified.delete(token);
-          throw new AuthenticationError('TOKEN_EXPIRED', 'The access token has expired.');
+          throw new AuthenticationError('TOKEN_EXPIRED');
         }
         return known;
       }
@@ -108,7 +108,7 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
         });
       } catch (error) {
         if (error instanceof jwt.TokenExpiredError) {
-          throw new AuthenticationError('TOKEN_EXPIRED', 'The access token has expired.');
+          throw new AuthenticationError('TOKEN_EXPIRED');
         }
         throw invalid();
       }

@@ -57,6 +57,7 @@ const LIBRARY_HOMES: Record<string, RegExp> = {
   'graphql-query-complexity': /^graphql\/query-limits\.ts$/,
   fastify: /^(app\.ts|http\/)/,
   '@as-integrations/fastify': /^(app\.ts|http\/)/,
+  '@fastify/proxy-addr': /^http\/trusted-proxies\.ts$/,
 };
 
 // Inside a module, only its declaration, resolvers and scalars speak GraphQL; services,

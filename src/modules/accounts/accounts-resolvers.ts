@@ -11,7 +11,6 @@ import { listUsers, setUserRole } from '../../users/user-admin.js';
 /** The request has proved this user's credentials: its own fields become visible. */
 function provedBy(ctx: GraphQLContext, payload: AuthPayloadRecord): AuthPayloadRecord {
   ctx.credentialsVerifiedFor.add(payload.user.id);
-  ctx.operationLog.userId = payload.user.id;
   return payload;
 }
 

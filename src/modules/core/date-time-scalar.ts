@@ -1,4 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { CONTRACT_CODE } from '../../errors.js';
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -8,7 +9,7 @@ function parseDateTime(value: unknown): Date {
     if (!Number.isNaN(date.getTime())) return date;
   }
   throw new GraphQLError('A DateTime must be an ISO 8601 string such as "2026-11-22T14:25:50Z".', {
-    extensions: { code: 'BAD_USER_INPUT' },
+    extensions: { code: CONTRACT_CODE.BAD_USER_INPUT },
   });
 }
 

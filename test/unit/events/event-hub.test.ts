@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { createEventHub, SubscriberTooSlowError } from '../../../src/events/event-hub.js';
+import { SubscriberTooSlowError } from '../../../src/errors.js';
+import { createEventHub } from '../../../src/events/event-hub.js';
 
 const post = (id: string) => ({ id, published: true });
 

@@ -1,0 +1,46 @@
+import { ApolloServer, type ApolloServerOptions } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
+import type { GraphQLContext } from './context.js';
+import { unavailableStatusPlugin } from './error-mapping.js';
+import { operationLogPlugin, type OperationLogOptions } from './operation-log.js';
+import type { GraphQLPipeline } from './pipeline.js';
+import { queryCostPlugin } from './query-limits.js';
+
+export interface ApolloServerFactoryOptions {
+  /** ENABLE_INTROSPECTION. */
+  introspection: boolean;
+  /** Where Apollo's own messages go. */
+  logger: ApolloServerOptions<GraphQLContext>['logger'];
+  /** Fill in each request's operation log entry; undefined when no request log is written. */
+  operationLog: OperationLogOptions | undefined;
+}
+
+/** Apollo Server (not yet started) running the shared pipeline for HTTP. */
+export function createApolloServer(pipeline: GraphQLPipeline, options: ApolloServerFactoryOptions): ApolloServer<GraphQLContext> {
+  return new ApolloServer<GraphQLContext>({
+    schema: pipeline.schema,
+    introspection: options.introspection,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    parseOptions: pipeline.parseOptions,
+    validationRules: [...pipeline.validationRules],
+    // The pipeline's formatError drops "Did you mean …?" in production, on both transports.
+    hideSchemaDetailsFromClientErrors: false,
+    // main.ts owns shutdown; Apollo's own handler would re-raise the signal and exit 143.
+    stopOnTerminationSignals: false,
+    ...(options.logger && { logger: options.logger }),
+    includeStacktraceInErrorResponses: false,
+    formatError: pipeline.formatError,
+    plugins: [
+      queryCostPlugin(pipeline.checkCost),
+      unavailableStatusPlugin(),
+      ...(options.operationLog ? [operationLogPlugin(options.operationLog)] : []),
+      ApolloServerPluginLandingPageDisabled(),
+      // No @cacheControl hints here: the default plugin only adds a hook to every field.
+      ApolloServerPluginCacheControlDisabled(),
+    ],
+  });
+}

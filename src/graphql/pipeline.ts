@@ -1,0 +1,97 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type ParseOptions,
+  type ValidationRule,
+} from 'graphql';
+import type { Viewer } from '../auth/viewer.js';
+import { describeDatabaseError } from '../db/database.js';
+import type { GraphQLContext, Services } from './context.js';
+import { createContextFunction, createSocketContext, userAgentOf, type ClientInfo } from './create-context.js';
+import { createFormatError } from './error-mapping.js';
+import type { OperationLogEntry } from './operation-log.js';
+import { QUERY_LIMITS, createCostCheck, queryLimitRules, type CostCheck } from './query-limits.js';
+
+/** The slice of the server's (pino) logger the pipeline writes to. */
+interface Log {
+  error(fields: object, message: string): void;
+}
+
+export interface GraphQLPipelineOptions {
+  schema: GraphQLSchema;
+  services: Services;
+  /** No "Did you mean …?" in messages and unexpected errors masked. */
+  isProduction: boolean;
+  /** The client's address for an HTTP request or a WebSocket upgrade request, TRUST_PROXY applied. */
+  clientAddress: (request: IncomingMessage) => string;
+  log: Log;
+}
+
+/**
+ * What every GraphQL operation goes through, whichever transport brought it: built once,
+ * so that a limit or a masking rule cannot hold over HTTP and not over WebSocket.
+ */
+export interface GraphQLPipeline {
+  readonly schema: GraphQLSchema;
+  readonly isProduction: boolean;
+  /** graphql-js's parse options: the token limit, counted while parsing. */
+  readonly parseOptions: ParseOptions;
+  /** The rules run beyond graphql-js's own (Apollo adds those itself; validate() adds them here). */
+  readonly validationRules: readonly ValidationRule[];
+  /** The cost limit, once variables are known. */
+  readonly checkCost: CostCheck;
+  /** Every error on its way to a client: contract codes, masking, no suggestions in production. */
+  readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** Parses as Apollo does with parseOptions; throws graphql-js's syntax GraphQLError. */
+  parse(source: string): DocumentNode;
+  /** graphql-js's specified rules and validationRules. */
+  validate(document: DocumentNode): readonly GraphQLError[];
+  /** Who is calling: address and User-Agent, from an HTTP request or a WebSocket upgrade request. */
+  clientOf(request: IncomingMessage): ClientInfo;
+  /** An HTTP request's context: verifies its bearer token once. */
+  createContext(request: IncomingMessage, operationLog: OperationLogEntry): Promise<GraphQLContext>;
+  /** A subscription socket's context for one operation; `viewerOf` is read at each event. */
+  createSocketContext(client: ClientInfo, viewerOf: () => Viewer | null): GraphQLContext;
+}
+
+/** Builds the pipeline both Apollo (HTTP) and the subscription server (WebSocket) run. */
+export function createGraphQLPipeline(options: GraphQLPipelineOptions): GraphQLPipeline {
+  const { schema, services, isProduction, log } = options;
+  const parseOptions: ParseOptions = { maxTokens: QUERY_LIMITS.maxTokens };
+  const rules = [...specifiedRules, ...queryLimitRules];
+  const clientOf = (request: IncomingMessage): ClientInfo => ({
+    clientIp: options.clientAddress(request),
+    userAgent: userAgentOf(request.headers),
+  });
+  const contextOf = createContextFunction(services);
+  return {
+    schema,
+    isProduction,
+    parseOptions,
+    validationRules: queryLimitRules,
+    checkCost: createCostCheck(schema),
+    formatError: createFormatError({
+      maskInternalErrors: isProduction,
+      // Suggestions map the schema for whoever asks.
+      hideSuggestions: isProduction,
+      onInternalError: (error) => logInternalError(log, error),
+    }),
+    parse: (source) => parse(source, parseOptions),
+    validate: (document) => validate(schema, document, rules),
+    clientOf,
+    createContext: (request, operationLog) => contextOf(request.headers, clientOf(request), operationLog),
+    createSocketContext: (client, viewerOf) => createSocketContext(services, client, viewerOf),
+  };
+}
+
+function logInternalError(log: Log, error: unknown): void {
+  const databaseError = describeDatabaseError(error);
+  if (databaseError !== undefined) log.error({ error: databaseError }, 'unexpected database error');
+  else log.error({ err: error }, 'unexpected error');
+}

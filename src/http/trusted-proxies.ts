@@ -1,0 +1,19 @@
+import type { IncomingMessage } from 'node:http';
+// The library Fastify computes request.ip with: both transports read addresses alike.
+import proxyAddr from '@fastify/proxy-addr';
+import type { Config } from '../config.js';
+
+/** Whether the hop'th address from the socket's peer (hop 0) is a proxy we trust. */
+export type TrustedProxies = (address: string, hop: number) => boolean;
+
+/** TRUST_PROXY as one function, for Fastify's request.ip and for the WebSocket upgrade alike. */
+export function trustedProxies(trust: Config['trustProxy']): TrustedProxies {
+  if (trust === false) return () => false;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return proxyAddr.compile([...trust]);
+}
+
+/** The client's address: the socket's peer, or behind trusted proxies the X-Forwarded-For entry they vouch for. */
+export function clientAddress(request: IncomingMessage, trusted: TrustedProxies): string {
+  return proxyAddr(request, trusted);
+}
