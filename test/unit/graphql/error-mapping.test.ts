@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, jest } from '@jest/globals';
 import { GraphQLError } from 'graphql';
-import { AppError, InputError } from '../../src/errors.js';
-import { createFormatError, ERROR_EXTENSIONS } from '../../src/graphql/error-mapping.js';
+import { AppError, InputError } from '../../../src/errors.js';
+import { createFormatError, ERROR_EXTENSIONS } from '../../../src/graphql/error-mapping.js';
 
 const asResolverError = (original: Error) =>
   new GraphQLError(original.message, { path: ['field'], originalError: original });
@@ -74,7 +74,7 @@ describe('formatError', () => {
   });
 
   it('maps every domain code to a code the contract lists', () => {
-    const spec = readFileSync(new URL('../../../shared/SPEC.md', import.meta.url), 'utf8');
+    const spec = readFileSync(new URL('../../../../shared/SPEC.md', import.meta.url), 'utf8');
     for (const { code, reason } of Object.values(ERROR_EXTENSIONS)) {
       expect(spec).toContain(`\`${code}\``);
       if (reason !== undefined && code === 'UNAUTHENTICATED') expect(spec).toContain(reason);

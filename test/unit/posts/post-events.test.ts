@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { createPostEvents, SubscriberTooSlowError } from '../../src/posts/post-events.js';
-import type { PostRecord } from '../../src/posts/post-record.js';
+import { createPostEvents, SubscriberTooSlowError } from '../../../src/posts/post-events.js';
+import type { PostRecord } from '../../../src/posts/post-record.js';
 
 const post = (id: string) => ({ id, published: true }) as PostRecord;
 
