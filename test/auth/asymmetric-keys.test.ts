@@ -1,9 +1,9 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
+import { makeTempDir, removeTempDir } from '../helpers/data-dir.js';
 import { ME, outcome, postGraphQL, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 const rsa = (bits = 2048) => generateKeyPairSync('rsa', { modulusLength: bits });
@@ -13,9 +13,9 @@ const pem = (key: { export(options: object): string | Buffer }, type: string) =>
 
 let scratch: string;
 beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'gatehouse-keys-'));
+  scratch = await makeTempDir('keys');
 });
-afterAll(() => rm(scratch, { recursive: true, force: true }));
+afterAll(() => removeTempDir(scratch));
 
 async function meWith(app: TestApp, token: string) {
   return postGraphQL(app.url, ME, {}, { headers: { authorization: `Bearer ${token}` } });

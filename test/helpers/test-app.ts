@@ -1,9 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { makeTempDir, removeTempDir } from './data-dir.js';
 
 export interface GraphQLResponse<TData = Record<string, unknown>> {
   status: number;
@@ -48,11 +46,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   // A given DATA_DIR is reused as it is (a restart); otherwise a fresh copy of the template.
   const reuse = env.DATA_DIR !== undefined;
-  const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'gatehouse-test-')));
-  const template = process.env.GATEHOUSE_TEST_TEMPLATE_DIR;
-  if (template !== undefined && !reuse) {
-    await cp(join(template, 'pgdata'), join(dataDir, 'pgdata'), { recursive: true });
-  }
+  const dataDir = env.DATA_DIR ?? (await makeTempDir('test', { migrated: true }));
   const jwtSecret = randomBytes(32).toString('base64url');
   const config = loadConfig({
     PORT: '0',
@@ -71,7 +65,7 @@ export async function startTestApp(
   try {
     app = await createApp(config, options);
   } catch (error) {
-    if (!reuse) await rm(dataDir, { recursive: true, force: true });
+    if (!reuse) await removeTempDir(dataDir);
     throw error;
   }
   return {
@@ -82,7 +76,7 @@ export async function startTestApp(
     graphql: (query, variables, options) => postGraphQL(app.url, query, variables, options),
     stop: async ({ keepDataDir = false } = {}) => {
       await app.stop();
-      if (!keepDataDir) await rm(dataDir, { recursive: true, force: true });
+      if (!keepDataDir) await removeTempDir(dataDir);
     },
   };
 }

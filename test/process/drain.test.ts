@@ -1,8 +1,6 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { makeTempDir, removeTempDir } from '../helpers/data-dir.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { LOGIN, postGraphQL, signUpUser, type TestApp } from '../helpers/test-app.js';
 
@@ -12,10 +10,8 @@ afterEach(async () => {
 });
 
 async function start(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-drain-'));
-  cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
-  const template = process.env.GATEHOUSE_TEST_TEMPLATE_DIR;
-  if (template !== undefined) await cp(join(template, 'pgdata'), join(dataDir, 'pgdata'), { recursive: true });
+  const dataDir = await makeTempDir('drain', { migrated: true });
+  cleanup.push(() => removeTempDir(dataDir));
   const server = await startServerProcess({ DATA_DIR: dataDir, JWT_SECRET: 'a'.repeat(40), ...env });
   cleanup.push(() => server.stop('SIGKILL'));
   return server;
