@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
 import { ME, postGraphQL, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { sessionIdOf } from '../helpers/token-claims.js';
 
 let app: TestApp;
 let user: Awaited<ReturnType<typeof signUpUser>>;
@@ -138,7 +139,7 @@ describe('the bearer token context', () => {
 
   it("rejects a validly signed token naming another user's session with 401 SESSION_REVOKED", async () => {
     const other = await signUpUser(app);
-    const otherSid = (jwt.decode(other.accessToken) as { sid: string }).sid;
+    const otherSid = sessionIdOf(other.accessToken);
     expectUnauthorized(await meWithHeader(`Bearer ${forge({ claims: { sid: otherSid } })}`), 'SESSION_REVOKED');
   });
 

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import jwt from 'jsonwebtoken';
 import { ME, REFRESH, outcome, postGraphQL, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { sessionIdOf as sidOf } from '../helpers/token-claims.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const sidOf = (token: string) => (jwt.decode(token) as { sid: string }).sid;
 
 describe('refreshToken with the default grace (10 s)', () => {
   let app: TestApp;

@@ -18,7 +18,10 @@ import {
   type SessionEndReason,
 } from 'gatehouse/client';
 import { createApiClient, signInAndLoadProfile } from '../../client/examples/frontend.js';
-import { LOGIN, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { logIn } from '../helpers/actors.js';
+import { REVOKE_SESSION } from '../helpers/operations.js';
+import { signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { sessionIdOf } from '../helpers/token-claims.js';
 
 // Real @apollo/client against the real server: the kit's links are what is under test.
 let app: TestApp;
@@ -96,9 +99,8 @@ describe('silent refresh', () => {
 
   it('ends the session and tells the app when the refresh token was revoked', async () => {
     const user = await signUpUser(app);
-    const other = (await app.graphql(LOGIN, { email: user.email, password: user.password })).body.data!.login;
-    const sessionId = (jwt.decode(user.accessToken) as { sid: string }).sid;
-    await app.graphql('mutation ($id: ID!) { revokeSession(id: $id) }', { id: sessionId }, { token: other.accessToken });
+    const other = await logIn(app, user.email, user.password);
+    await app.graphql(REVOKE_SESSION, { id: sessionIdOf(user.accessToken) }, { token: other.accessToken });
     const { client, storage, ended, count } = kit({ accessToken: expiredCopy(user.accessToken), refreshToken: user.refreshToken });
 
     const results = await Promise.all(

@@ -25,6 +25,8 @@ export interface TestApp {
   readonly url: string;
   readonly dataDir: string;
   readonly jwtSecret: string;
+  /** The variables startTestApp was given (not its defaults). */
+  readonly env: Readonly<Record<string, string>>;
   /** GET /.well-known/jwks.json */
   jwks(): Promise<{ keys: Array<Record<string, string>> }>;
   graphql<TData = Record<string, any>>(
@@ -72,6 +74,7 @@ export async function startTestApp(
     url: app.url,
     dataDir,
     jwtSecret: config.jwt.secret ?? '',
+    env: Object.freeze({ ...env }),
     jwks: async () => (await (await fetch(`${app.url}/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, string>> },
     graphql: (query, variables, options) => postGraphQL(app.url, query, variables, options),
     stop: async ({ keepDataDir = false } = {}) => {
@@ -79,6 +82,14 @@ export async function startTestApp(
       if (!keepDataDir) await removeTempDir(dataDir);
     },
   };
+}
+
+/** Whatever takes GraphQL operations: a TestApp, or a server process through graphqlAt(url). */
+export type GraphQLTarget = Pick<TestApp, 'graphql'>;
+
+/** A GraphQLTarget for a server started some other way (a process, a proxy). */
+export function graphqlAt(url: string): GraphQLTarget {
+  return { graphql: (query, variables, options) => postGraphQL(url, query, variables, options) };
 }
 
 /** POSTs a GraphQL operation as an Apollo client would. */
@@ -143,7 +154,7 @@ export const ME = /* GraphQL */ `
 export const PASSWORD = 'correct horse battery';
 
 /** Signs up a fresh user and returns its AuthPayload. */
-export async function signUpUser(app: TestApp, email = uniqueEmail(), password = PASSWORD) {
+export async function signUpUser(app: GraphQLTarget, email = uniqueEmail(), password = PASSWORD) {
   const response = await app.graphql(SIGN_UP, { email, password });
   if (response.body.data?.signUp === undefined) {
     throw new Error(`signUp failed: ${JSON.stringify(response.body)}`);

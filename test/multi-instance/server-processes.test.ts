@@ -2,7 +2,8 @@ import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { createScratchDatabase, queryOnce } from '../helpers/scratch-database.js';
-import { LOGIN, ME, PASSWORD, REFRESH, SIGN_UP, outcome, postGraphQL, uniqueEmail } from '../helpers/test-app.js';
+import { CREATE_POST, REVOKE_SESSION, SET_USER_ROLE, createPost } from '../helpers/operations.js';
+import { LOGIN, ME, PASSWORD, REFRESH, graphqlAt, outcome, postGraphQL, signUpUser } from '../helpers/test-app.js';
 import { describeWithPostgres } from '../helpers/describe-with-postgres.js';
 import { subscriptionClient } from '../helpers/subscription-client.js';
 
@@ -13,10 +14,7 @@ const databaseUrl = process.env.DATABASE_URL;
 const MIGRATIONS = readdirSync(new URL('../../migrations', import.meta.url)).filter((file) => file.endsWith('.sql'));
 const ADMIN = { email: 'ops@example.com', password: 'an admin password' };
 const LOGOUT = 'mutation { logout }';
-const REVOKE = 'mutation ($id: ID!) { revokeSession(id: $id) }';
 const SESSIONS = '{ mySessions { id current } }';
-const SET_ROLE = 'mutation ($userId: ID!, $role: Role!) { setUserRole(userId: $userId, role: $role) { role } }';
-const CREATE_POST = 'mutation { createPost(title: "t", body: "b") { id } }';
 
 type Tokens = { accessToken: string; refreshToken: string; user: { id: string } };
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -63,11 +61,7 @@ describeWithPostgres('three server processes on one PostgreSQL', () => {
     expect(admins[0]!.count).toBe('1');
   });
 
-  async function signUpOn(server: ServerProcess): Promise<Tokens & { email: string }> {
-    const email = uniqueEmail('mi');
-    const response = await postGraphQL(server.url, SIGN_UP, { email, password: PASSWORD });
-    return { email, ...(response.body.data!.signUp as Tokens) };
-  }
+  const signUpOn = (server: ServerProcess): Promise<Tokens & { email: string }> => signUpUser(graphqlAt(server.url));
 
   // Polls `me` on each server every 5 ms until the token is refused; the delay from the
   // acknowledgement of the revocation to the last server refusing it.
@@ -111,7 +105,7 @@ describeWithPostgres('three server processes on one PostgreSQL', () => {
       const victim = login.body.data!.login as Tokens;
       const sessions = await postGraphQL(b.url, SESSIONS, {}, { token: victim.accessToken });
       const id = (sessions.body.data!.mySessions as Array<{ id: string; current: boolean }>).find((s) => s.current)!.id;
-      delays.push(await revocationDelay(victim.accessToken, () => postGraphQL(a.url, REVOKE, { id }, { token: user.accessToken })));
+      delays.push(await revocationDelay(victim.accessToken, () => postGraphQL(a.url, REVOKE_SESSION, { id }, { token: user.accessToken })));
     }
     console.log(`revokeSession on A → refused on B and C: median ${median(delays).toFixed(1)} ms, max ${Math.max(...delays).toFixed(1)} ms`);
     expect(Math.max(...delays)).toBeLessThan(1_000);
@@ -122,7 +116,7 @@ describeWithPostgres('three server processes on one PostgreSQL', () => {
     const roleOn = async (server: ServerProcess) =>
       ((await postGraphQL(server.url, ME, {}, { token: user.accessToken })).body.data!.me as { role: string }).role;
     expect(await roleOn(b)).toBe('USER');
-    const changed = await postGraphQL(a.url, SET_ROLE, { userId: user.user.id, role: 'VIEWER' }, { token: adminToken });
+    const changed = await postGraphQL(a.url, SET_USER_ROLE, { userId: user.user.id, role: 'VIEWER' }, { token: adminToken });
     expect(changed.body.errors).toBeUndefined();
     const changedAt = performance.now();
     while ((await roleOn(b)) !== 'VIEWER') {
@@ -131,7 +125,7 @@ describeWithPostgres('three server processes on one PostgreSQL', () => {
     }
     console.log(`setUserRole on A → applied on B after ${(performance.now() - changedAt).toFixed(1)} ms`);
     // The scope followed the role, on a third instance too.
-    expect(outcome(await postGraphQL(c.url, CREATE_POST, {}, { token: user.accessToken }))).toEqual({ code: 'FORBIDDEN' });
+    expect(outcome(await postGraphQL(c.url, CREATE_POST, { title: 't', body: 'b' }, { token: user.accessToken }))).toEqual({ code: 'FORBIDDEN' });
   });
 
   it('delivers a post published on A to subscribers on B and C, once each, and closes B’s socket when A revokes it', async () => {
@@ -144,9 +138,7 @@ describeWithPostgres('three server processes on one PostgreSQL', () => {
       await Promise.all([onB.connected, onC.connected]);
       // Nothing acknowledges a subscribe message: give both a moment to register.
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const created = await postGraphQL(a.url, CREATE_POST, {}, { token: author.accessToken });
-      const id = (created.body.data!.createPost as { id: string }).id;
-      await postGraphQL(a.url, 'mutation ($id: ID!) { publishPost(id: $id) { id } }', { id }, { token: author.accessToken });
+      const id = await createPost(graphqlAt(a.url), author.accessToken, { publish: true });
       for (const subscription of subscriptions) {
         expect((await subscription.next()).data).toEqual({ postPublished: { id, author: { id: author.user.id } } });
       }
@@ -166,9 +158,7 @@ describeWithPostgres('three server processes on one PostgreSQL', () => {
 
   it('shows an edit made on A in B’s cached feed within 1 s', async () => {
     const author = await signUpOn(a);
-    const created = await postGraphQL(a.url, CREATE_POST, {}, { token: author.accessToken });
-    const id = (created.body.data!.createPost as { id: string }).id;
-    await postGraphQL(a.url, 'mutation ($id: ID!) { publishPost(id: $id) { id } }', { id }, { token: author.accessToken });
+    const id = await createPost(graphqlAt(a.url), author.accessToken, { publish: true });
     const titleOnB = async () => {
       const feed = await postGraphQL(b.url, '{ feed(first: 100) { edges { node { id title } } } }');
       return (feed.body.data!.feed as { edges: Array<{ node: { id: string; title: string } }> }).edges.find((e) => e.node.id === id)?.node.title;

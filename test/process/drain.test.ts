@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { makeTempDir, removeTempDir } from '../helpers/data-dir.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { LOGIN, postGraphQL, signUpUser, type TestApp } from '../helpers/test-app.js';
+import { LOGIN, graphqlAt, signUpUser } from '../helpers/test-app.js';
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -16,9 +16,6 @@ async function start(env: Record<string, string> = {}): Promise<ServerProcess> {
   cleanup.push(() => server.stop('SIGKILL'));
   return server;
 }
-
-const asApp = (server: ServerProcess) =>
-  ({ graphql: (query: string, variables?: Record<string, unknown>) => postGraphQL(server.url, query, variables) }) as TestApp;
 
 function openSocket(url: string): Promise<Socket> {
   const { hostname, port } = new URL(url);
@@ -44,7 +41,7 @@ describe('graceful drain on SIGTERM', () => {
   it('finishes 50 requests in flight, answers /readyz 503, refuses new connections, exits 0', async () => {
     // Attempts in flight count towards the brute-force limit until they succeed: raise it.
     const server = await start({ LOGIN_MAX_FAILURES: '100' });
-    const user = await signUpUser(asApp(server));
+    const user = await signUpUser(graphqlAt(server.url));
     const body = JSON.stringify({ query: LOGIN, variables: { email: user.email, password: user.password } });
     const head = `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
 
