@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
 import { makeTempDir, removeTempDir } from '../helpers/data-dir.js';
-import { ME, outcome, postGraphQL, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { ME, outcome, postGraphQL, signUpUser, startTestApp, type TestApp, useTestApp } from '../helpers/test-app.js';
 
 const rsa = (bits = 2048) => generateKeyPairSync('rsa', { modulusLength: bits });
 const ec = (namedCurve = 'P-256') => generateKeyPairSync('ec', { namedCurve });
@@ -27,11 +27,7 @@ function expectInvalid(response: Awaited<ReturnType<typeof meWith>>) {
 }
 
 describe('RS256 with a key generated in development', () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp({ JWT_ALGORITHM: 'RS256' });
-  });
-  afterAll(() => app?.stop());
+  const app = useTestApp({ JWT_ALGORITHM: 'RS256' });
 
   it('signs tokens with a kid that the JWKS publishes, verifiable with the published key', async () => {
     const user = await signUpUser(app);

@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
-import { ME, postGraphQL, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { ME, postGraphQL, signUpUser, useTestApp } from '../helpers/test-app.js';
 import { sessionIdOf } from '../helpers/token-claims.js';
 
-let app: TestApp;
+const app = useTestApp();
 let user: Awaited<ReturnType<typeof signUpUser>>;
 beforeAll(async () => {
-  app = await startTestApp();
   user = await signUpUser(app);
 });
-afterAll(() => app?.stop());
 
 const now = () => Math.floor(Date.now() / 1000);
 

@@ -1,14 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  LOGIN,
-  outcome,
-  signUpUser,
-  startTestApp,
-  uniqueEmail,
-  type GraphQLResponse,
-  type TestApp,
-} from '../helpers/test-app.js';
+import { describe, expect, it } from '@jest/globals';
+import { LOGIN, outcome, signUpUser, startTestApp, uniqueEmail, type GraphQLResponse, type TestApp, useTestApp } from '../helpers/test-app.js';
 import { describeWithPostgres } from '../helpers/describe-with-postgres.js';
 
 // The server trusts the loopback proxy, so each test speaks from its own client address
@@ -27,16 +19,12 @@ const DELETE_ACCOUNT = /* GraphQL */ `
 const INVALID = { code: 'UNAUTHENTICATED', reason: 'INVALID_CREDENTIALS' };
 const LIMITED = expect.objectContaining({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({
+const app = useTestApp({
     LOGIN_MAX_FAILURES: '3',
     LOGIN_MAX_FAILURES_PER_IP: '6',
     LOGIN_WINDOW_SECONDS: '60',
     TRUST_PROXY: '127.0.0.1',
   });
-});
-afterAll(() => app?.stop());
 
 function loginFrom(ip: string, email: string, password: string): Promise<GraphQLResponse> {
   return app.graphql(LOGIN, { email, password }, { headers: { 'x-forwarded-for': ip } });

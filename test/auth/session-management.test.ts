@@ -1,24 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  LOGIN,
-  ME,
-  PASSWORD,
-  REFRESH,
-  outcome,
-  postGraphQL,
-  signUpUser,
-  startTestApp,
-  type TestApp,
-} from '../helpers/test-app.js';
+import { describe, expect, it } from '@jest/globals';
+import { LOGIN, ME, PASSWORD, REFRESH, outcome, postGraphQL, signUpUser, useTestApp } from '../helpers/test-app.js';
 import { REVOKE_SESSION } from '../helpers/operations.js';
 import { sessionIdOf as sidOf } from '../helpers/token-claims.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(() => app?.stop());
+const app = useTestApp();
 
 const MY_SESSIONS = 'query { mySessions { id createdAt lastUsedAt userAgent current } }';
 const REVOKED = { code: 'UNAUTHENTICATED', reason: 'SESSION_REVOKED' };

@@ -1,11 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import jwt from 'jsonwebtoken';
 import { adminEnv, asAdmin, logIn } from '../helpers/actors.js';
 import { createPost, PUBLISH_POST, REVOKE_SESSION } from '../helpers/operations.js';
 import { signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
-import { sessionIdOf } from '../helpers/token-claims.js';
+import { claimsOf, expiredCopy, sessionIdOf } from '../helpers/token-claims.js';
 import { subscriptionClient, type Received, type Subscription, type SubscriptionClient } from '../helpers/subscription-client.js';
 
 const POST_PUBLISHED = 'subscription { postPublished { id title published author { id email } } }';
@@ -112,12 +111,7 @@ describe('postPublished', () => {
 describe('the token in connection_init', () => {
   it('closes the socket with 4401 before any data for a bad, expired or malformed token', async () => {
     const user = await signUpUser(app);
-    const claims = jwt.decode(user.accessToken) as Record<string, unknown>;
-    const expired = jwt.sign(
-      { ...claims, iat: Math.floor(Date.now() / 1000) - 120, exp: Math.floor(Date.now() / 1000) - 60 },
-      app.jwtSecret,
-      { algorithm: 'HS256', header: { alg: 'HS256', typ: 'at+jwt' } },
-    );
+    const expired = expiredCopy(user.accessToken, app.jwtSecret);
     const cases: Array<[Record<string, unknown>, string]> = [
       [bearer(`${user.accessToken}x`), 'TOKEN_INVALID'],
       [bearer(expired), 'TOKEN_EXPIRED'],
@@ -183,7 +177,7 @@ describe('token expiry on an open socket', () => {
     clients.push(client);
     client.subscribe(POST_PUBLISHED);
     await client.connected;
-    const { exp } = jwt.decode(user.accessToken) as { exp: number };
+    const { exp } = claimsOf(user.accessToken) as { exp: number };
     const closed = await client.closed;
     const closedAtMs = performance.timeOrigin + closed.at;
     expect(closed).toMatchObject({ code: 4401, reason: 'TOKEN_EXPIRED' });

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from '@jest/globals';
 import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { makeTempDir, removeTempDir } from './data-dir.js';
@@ -82,6 +83,25 @@ export async function startTestApp(
       if (!keepDataDir) await removeTempDir(dataDir);
     },
   };
+}
+
+/**
+ * startTestApp before the tests of the enclosing describe (or file), stop after them. The
+ * returned TestApp forwards to the started one: use it in tests and hooks, not while
+ * describe blocks are collected.
+ */
+export function useTestApp(env: Record<string, string> = {}, options: Parameters<typeof startTestApp>[1] = {}): TestApp {
+  let started: TestApp | undefined;
+  beforeAll(async () => {
+    started = await startTestApp(env, options);
+  });
+  afterAll(() => started?.stop());
+  return new Proxy({} as TestApp, {
+    get(_target, key) {
+      if (started === undefined) throw new Error(`useTestApp: the app is not running here (reading ${String(key)})`);
+      return Reflect.get(started, key);
+    },
+  });
 }
 
 /** Whatever takes GraphQL operations: a TestApp, or a server process through graphqlAt(url). */

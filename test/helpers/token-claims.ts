@@ -9,3 +9,15 @@ export function claimsOf(token: string): Record<string, unknown> {
 export function sessionIdOf(token: string): string {
   return (jwt.decode(token) as { sid: string }).sid;
 }
+
+/**
+ * The same access token (same session and claims) as if it had expired a minute ago,
+ * signed with the test app's HS256 secret.
+ */
+export function expiredCopy(accessToken: string, jwtSecret: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  return jwt.sign({ ...claimsOf(accessToken), iat: now - 120, exp: now - 60 }, jwtSecret, {
+    algorithm: 'HS256',
+    header: { alg: 'HS256', typ: 'at+jwt' },
+  });
+}

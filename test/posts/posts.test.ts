@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { adminEnv, asAdmin, setRole, userWithRole } from '../helpers/actors.js';
-import { outcome, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { outcome, signUpUser, useTestApp } from '../helpers/test-app.js';
 
 const CREATE = 'mutation ($t: String!, $b: String!) { createPost(title: $t, body: $b) { id title body published author { id } } }';
 const UPDATE = 'mutation ($id: ID!, $t: String, $b: String) { updatePost(id: $id, title: $t, body: $b) { id title body } }';
@@ -13,20 +13,18 @@ const MY_POSTS = 'query { myPosts { edges { node { id published } } totalCount }
 const USER_POSTS = 'query { me { id posts { edges { node { id published } } totalCount } } }';
 
 let queries: string[] = [];
-let app: TestApp;
+const app = useTestApp(adminEnv(), { onQuery: (sql) => queries.push(sql) });
 let adminToken: string;
 let author: Awaited<ReturnType<typeof signUpUser>>;
 let stranger: Awaited<ReturnType<typeof signUpUser>>;
 let viewer: Awaited<ReturnType<typeof signUpUser>>;
 
 beforeAll(async () => {
-  app = await startTestApp(adminEnv(), { onQuery: (sql) => queries.push(sql) });
   adminToken = (await asAdmin(app)).accessToken;
   author = await signUpUser(app);
   stranger = await signUpUser(app);
   viewer = await userWithRole(app, 'VIEWER', adminToken);
 });
-afterAll(() => app?.stop());
 
 async function draft(token = author.accessToken) {
   const { body } = await app.graphql(CREATE, { t: ' A title ', b: 'Some text' }, { token });
