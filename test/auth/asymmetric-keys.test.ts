@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
 import { makeTempDir, removeTempDir } from '../helpers/data-dir.js';
-import { ME, outcome, postGraphQL, signUpUser, startTestApp, type TestApp, useTestApp } from '../helpers/test-app.js';
+import { ME, outcome, postGraphQL, signUpUser, startTestApp, type TestApp, useTestApp, withTestApp } from '../helpers/test-app.js';
 
 const rsa = (bits = 2048) => generateKeyPairSync('rsa', { modulusLength: bits });
 const ec = (namedCurve = 'P-256') => generateKeyPairSync('ec', { namedCurve });
@@ -127,8 +127,7 @@ describe('ES256 with a configured key', () => {
   it('accepts a SEC1 PEM given inline with \\n escapes, with kid = RFC 7638 thumbprint', async () => {
     const { privateKey } = ec();
     const inline = pem(privateKey, 'sec1').trim().replace(/\n/g, '\\n');
-    const app = await startTestApp({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: inline });
-    try {
+    await withTestApp({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: inline }, async (app) => {
       const user = await signUpUser(app);
       const { header } = jwt.decode(user.accessToken, { complete: true })!;
       expect(header.alg).toBe('ES256');
@@ -138,9 +137,7 @@ describe('ES256 with a configured key', () => {
       const { crv, kty, x, y } = published!;
       expect(header.kid).toBe(createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url'));
       expect(outcome(await meWith(app, user.accessToken))).toBe('OK');
-    } finally {
-      await app.stop();
-    }
+    });
   });
 
   it.each([
@@ -170,39 +167,30 @@ describe('key rotation', () => {
     const oldKid = jwt.decode(user.accessToken, { complete: true })!.header.kid;
     await first.stop({ keepDataDir: true });
 
-    const second = await startTestApp({
+    await withTestApp({
       DATA_DIR: first.dataDir,
       JWT_ALGORITHM: 'RS256',
       JWT_PRIVATE_KEY_FILE: newFile,
       JWT_PREVIOUS_PUBLIC_KEYS_FILE: previousFile,
-    });
-    try {
+    }, async (second) => {
       expect((await meWith(second, user.accessToken)).body.data!.me.id).toBe(user.user.id);
       const fresh = await signUpUser(second);
       const newKid = jwt.decode(fresh.accessToken, { complete: true })!.header.kid;
       expect(newKid).not.toBe(oldKid);
       expect((await second.jwks()).keys.map((k) => k.kid)).toEqual([newKid, oldKid]);
-    } finally {
-      await second.stop();
-    }
+    });
 
     // Without the previous key, the old tokens are refused.
-    const third = await startTestApp({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY_FILE: newFile });
-    try {
+    await withTestApp({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY_FILE: newFile }, async (third) => {
       expectInvalid(await meWith(third, user.accessToken));
-    } finally {
-      await third.stop();
-    }
+    });
   });
 });
 
 describe('HS256', () => {
   it('publishes an empty JWKS', async () => {
-    const app = await startTestApp();
-    try {
+    await withTestApp({}, async (app) => {
       expect(await app.jwks()).toEqual({ keys: [] });
-    } finally {
-      await app.stop();
-    }
+    });
   });
 });

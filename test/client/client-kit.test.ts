@@ -19,7 +19,7 @@ import {
 import { createApiClient, signInAndLoadProfile } from '../../client/examples/frontend.js';
 import { logIn } from '../helpers/actors.js';
 import { REVOKE_SESSION } from '../helpers/operations.js';
-import { signUpUser, startTestApp, useTestApp } from '../helpers/test-app.js';
+import { signUpUser, useTestApp, withTestApp } from '../helpers/test-app.js';
 import { expiredCopy, sessionIdOf } from '../helpers/token-claims.js';
 
 // Real @apollo/client against the real server: the kit's links are what is under test.
@@ -152,8 +152,7 @@ describe('signing in and out through the mutations', () => {
 
 describe('subscriptions through the kit', () => {
   it('receive published posts, and survive the token expiring: refresh, resubscribe, keep receiving', async () => {
-    const shortLived = await startTestApp({ ACCESS_TOKEN_TTL_SECONDS: '1' });
-    try {
+    await withTestApp({ ACCESS_TOKEN_TTL_SECONDS: '1' }, async (shortLived) => {
       const author = await signUpUser(shortLived);
       const watcher = await signUpUser(shortLived);
       const storage = memoryTokenStorage({ accessToken: watcher.accessToken, refreshToken: watcher.refreshToken });
@@ -196,9 +195,7 @@ describe('subscriptions through the kit', () => {
       expect(errors).toEqual([]);
       subscription.unsubscribe();
       await gatehouse.dispose();
-    } finally {
-      await shortLived.stop();
-    }
+    });
   }, 30_000);
 });
 

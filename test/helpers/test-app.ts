@@ -104,6 +104,16 @@ export function useTestApp(env: Record<string, string> = {}, options: Parameters
   });
 }
 
+/** Runs `use` against a TestApp started for it alone, and stops that app however `use` ends. */
+export async function withTestApp<T>(env: Record<string, string>, use: (app: TestApp) => Promise<T>): Promise<T> {
+  const app = await startTestApp(env);
+  try {
+    return await use(app);
+  } finally {
+    await app.stop();
+  }
+}
+
 /** Whatever takes GraphQL operations: a TestApp, or a server process through graphqlAt(url). */
 export type GraphQLTarget = Pick<TestApp, 'graphql'>;
 
@@ -143,27 +153,18 @@ export function uniqueEmail(label = 'user'): string {
   return `${label}-${randomUUID().slice(0, 8)}@example.com`;
 }
 
+/** The whole AuthPayload, as signUp and login select it. */
+const AUTH_PAYLOAD = 'accessToken refreshToken tokenType expiresIn user { id email name role createdAt }';
+
 export const SIGN_UP = /* GraphQL */ `
   mutation SignUp($email: String!, $password: String!, $name: String) {
-    signUp(email: $email, password: $password, name: $name) {
-      accessToken
-      refreshToken
-      tokenType
-      expiresIn
-      user { id email name role createdAt }
-    }
+    signUp(email: $email, password: $password, name: $name) { ${AUTH_PAYLOAD} }
   }
 `;
 
 export const LOGIN = /* GraphQL */ `
   mutation Login($email: String!, $password: String!) {
-    login(email: $email, password: $password) {
-      accessToken
-      refreshToken
-      tokenType
-      expiresIn
-      user { id email name role createdAt }
-    }
+    login(email: $email, password: $password) { ${AUTH_PAYLOAD} }
   }
 `;
 

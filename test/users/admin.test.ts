@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { adminEnv, asAdmin, userWithRole } from '../helpers/actors.js';
-import { LOGIN, ME, outcome, signUpUser, startTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
+import { LOGIN, ME, outcome, signUpUser, startTestApp, uniqueEmail, type TestApp, withTestApp } from '../helpers/test-app.js';
 
 const USERS = `query ($first: Int, $after: String) {
   users(first: $first, after: $after) {
@@ -118,8 +118,7 @@ describe('users', () => {
 
 describe('users with more than 100', () => {
   it('treats first above 100 as 100', async () => {
-    const many = await startTestApp(adminEnv());
-    try {
+    await withTestApp(adminEnv(), async (many) => {
       for (let i = 0; i < 101; i += 10) {
         await Promise.all(Array.from({ length: Math.min(10, 101 - i) }, () => signUpUser(many)));
       }
@@ -128,9 +127,7 @@ describe('users with more than 100', () => {
       expect(page.edges).toHaveLength(100);
       expect(page.pageInfo.hasNextPage).toBe(true);
       expect(page.totalCount).toBeGreaterThanOrEqual(102);
-    } finally {
-      await many.stop();
-    }
+    });
   });
 });
 
@@ -169,8 +166,7 @@ describe('setUserRole', () => {
   });
 
   itWithOwnDatabase('never demotes the last admin, but demotes one of two', async () => {
-    const solo = await startTestApp(adminEnv(uniqueEmail('solo')));
-    try {
+    await withTestApp(adminEnv(uniqueEmail('solo')), async (solo) => {
       const login = await asAdmin(solo);
       const demoteSelf = await solo.graphql(SET_ROLE, { id: login.user.id, role: 'USER' }, { token: login.accessToken });
       expect(outcome(demoteSelf)).toEqual({ code: 'BAD_USER_INPUT', field: 'role', reason: 'LAST_ADMIN' });
@@ -183,14 +179,11 @@ describe('setUserRole', () => {
         field: 'role',
         reason: 'LAST_ADMIN',
       });
-    } finally {
-      await solo.stop();
-    }
+    });
   });
 
   itWithOwnDatabase('lets exactly one of two admins demoting each other at once succeed', async () => {
-    const duel = await startTestApp(adminEnv(uniqueEmail('duel')));
-    try {
+    await withTestApp(adminEnv(uniqueEmail('duel')), async (duel) => {
       const a = await asAdmin(duel);
       const b = await userWithRole(duel, 'ADMIN', a.accessToken);
       const results = await Promise.all([
@@ -199,8 +192,6 @@ describe('setUserRole', () => {
       ]);
       const outcomes = results.map((r) => outcome(r));
       expect(outcomes.filter((o) => o === 'OK')).toHaveLength(1);
-    } finally {
-      await duel.stop();
-    }
+    });
   });
 });
