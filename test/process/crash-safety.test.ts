@@ -1,12 +1,10 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { useCleanup } from '../helpers/cleanup.js';
 import { makeTempDir, removeTempDir } from '../helpers/data-dir.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { LOGIN, PASSWORD, REFRESH, SIGN_UP, postGraphQL, uniqueEmail } from '../helpers/test-app.js';
 
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const task of cleanup.splice(0).reverse()) await task();
-});
+const cleanup = useCleanup();
 
 async function start(dataDir: string): Promise<ServerProcess> {
   const server = await startServerProcess({ DATA_DIR: dataDir, JWT_SECRET: 'c'.repeat(40) });

@@ -1,13 +1,11 @@
 import { connect, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { useCleanup } from '../helpers/cleanup.js';
 import { makeTempDir, removeTempDir } from '../helpers/data-dir.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { LOGIN, graphqlAt, signUpUser } from '../helpers/test-app.js';
 
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const task of cleanup.splice(0).reverse()) await task();
-});
+const cleanup = useCleanup();
 
 async function start(env: Record<string, string> = {}): Promise<ServerProcess> {
   const dataDir = await makeTempDir('drain', { migrated: true });

@@ -3,15 +3,13 @@ import { once } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { useCleanup } from '../helpers/cleanup.js';
 import { makeTempDir, removeTempDir } from '../helpers/data-dir.js';
 import { LOGIN, ME, PASSWORD, SIGN_UP, postGraphQL, uniqueEmail } from '../helpers/test-app.js';
 import { runToExit, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const task of cleanup.splice(0).reverse()) await task();
-});
+const cleanup = useCleanup();
 
 async function tempDataDir({ migrated }: { migrated: boolean }): Promise<string> {
   const dir = await makeTempDir('process', { migrated });
