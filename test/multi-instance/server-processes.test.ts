@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { createScratchDatabase, queryOnce } from '../helpers/scratch-database.js';
+import { adminEnv, logIn } from '../helpers/actors.js';
 import { CREATE_POST, REVOKE_SESSION, SET_USER_ROLE, createPost } from '../helpers/operations.js';
 import { LOGIN, ME, PASSWORD, REFRESH, graphqlAt, outcome, postGraphQL, signUpUser } from '../helpers/test-app.js';
 import { describeWithPostgres } from '../helpers/describe-with-postgres.js';
@@ -12,7 +13,7 @@ import { subscriptionClient } from '../helpers/subscription-client.js';
 const databaseUrl = process.env.DATABASE_URL;
 
 const MIGRATIONS = readdirSync(new URL('../../migrations', import.meta.url)).filter((file) => file.endsWith('.sql'));
-const ADMIN = { email: 'ops@example.com', password: 'an admin password' };
+const ADMIN = adminEnv('ops@example.com');
 const LOGOUT = 'mutation { logout }';
 const SESSIONS = '{ mySessions { id current } }';
 
@@ -32,16 +33,14 @@ describeWithPostgres('three server processes on one PostgreSQL', () => {
     const env = (name: string) => ({
       DATABASE_URL: `${scratch.url}?application_name=gatehouse-${name}`,
       JWT_SECRET: 'a shared secret of at least thirty-two bytes',
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
+      ...ADMIN,
       REFRESH_REUSE_GRACE_SECONDS: '0',
       LOGIN_MAX_FAILURES: '3',
     });
     // All three at once, on an empty database: each one migrates and bootstraps the admin.
     servers = await Promise.all(['a', 'b', 'c'].map((name) => startServerProcess(env(name))));
     [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess];
-    const login = await postGraphQL(a.url, LOGIN, ADMIN);
-    adminToken = (login.body.data!.login as Tokens).accessToken;
+    adminToken = (await logIn(graphqlAt(a.url), ADMIN.ADMIN_EMAIL, ADMIN.ADMIN_PASSWORD)).accessToken;
   }, 60_000);
 
   afterAll(async () => {
