@@ -1,10 +1,10 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
-import { ME, outcome, postGraphQL, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { makeTempDir, removeTempDir } from '../helpers/data-dir.js';
+import { ME, outcome, postGraphQL, signUpUser, startTestApp, type TestApp, useTestApp, withTestApp } from '../helpers/test-app.js';
 
 const rsa = (bits = 2048) => generateKeyPairSync('rsa', { modulusLength: bits });
 const ec = (namedCurve = 'P-256') => generateKeyPairSync('ec', { namedCurve });
@@ -13,9 +13,9 @@ const pem = (key: { export(options: object): string | Buffer }, type: string) =>
 
 let scratch: string;
 beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'gatehouse-keys-'));
+  scratch = await makeTempDir('keys');
 });
-afterAll(() => rm(scratch, { recursive: true, force: true }));
+afterAll(() => removeTempDir(scratch));
 
 async function meWith(app: TestApp, token: string) {
   return postGraphQL(app.url, ME, {}, { headers: { authorization: `Bearer ${token}` } });
@@ -27,11 +27,7 @@ function expectInvalid(response: Awaited<ReturnType<typeof meWith>>) {
 }
 
 describe('RS256 with a key generated in development', () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp({ JWT_ALGORITHM: 'RS256' });
-  });
-  afterAll(() => app?.stop());
+  const app = useTestApp({ JWT_ALGORITHM: 'RS256' });
 
   it('signs tokens with a kid that the JWKS publishes, verifiable with the published key', async () => {
     const user = await signUpUser(app);
@@ -131,8 +127,7 @@ describe('ES256 with a configured key', () => {
   it('accepts a SEC1 PEM given inline with \\n escapes, with kid = RFC 7638 thumbprint', async () => {
     const { privateKey } = ec();
     const inline = pem(privateKey, 'sec1').trim().replace(/\n/g, '\\n');
-    const app = await startTestApp({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: inline });
-    try {
+    await withTestApp({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: inline }, async (app) => {
       const user = await signUpUser(app);
       const { header } = jwt.decode(user.accessToken, { complete: true })!;
       expect(header.alg).toBe('ES256');
@@ -142,9 +137,7 @@ describe('ES256 with a configured key', () => {
       const { crv, kty, x, y } = published!;
       expect(header.kid).toBe(createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url'));
       expect(outcome(await meWith(app, user.accessToken))).toBe('OK');
-    } finally {
-      await app.stop();
-    }
+    });
   });
 
   it.each([
@@ -174,39 +167,30 @@ describe('key rotation', () => {
     const oldKid = jwt.decode(user.accessToken, { complete: true })!.header.kid;
     await first.stop({ keepDataDir: true });
 
-    const second = await startTestApp({
+    await withTestApp({
       DATA_DIR: first.dataDir,
       JWT_ALGORITHM: 'RS256',
       JWT_PRIVATE_KEY_FILE: newFile,
       JWT_PREVIOUS_PUBLIC_KEYS_FILE: previousFile,
-    });
-    try {
+    }, async (second) => {
       expect((await meWith(second, user.accessToken)).body.data!.me.id).toBe(user.user.id);
       const fresh = await signUpUser(second);
       const newKid = jwt.decode(fresh.accessToken, { complete: true })!.header.kid;
       expect(newKid).not.toBe(oldKid);
       expect((await second.jwks()).keys.map((k) => k.kid)).toEqual([newKid, oldKid]);
-    } finally {
-      await second.stop();
-    }
+    });
 
     // Without the previous key, the old tokens are refused.
-    const third = await startTestApp({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY_FILE: newFile });
-    try {
+    await withTestApp({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY_FILE: newFile }, async (third) => {
       expectInvalid(await meWith(third, user.accessToken));
-    } finally {
-      await third.stop();
-    }
+    });
   });
 });
 
 describe('HS256', () => {
   it('publishes an empty JWKS', async () => {
-    const app = await startTestApp();
-    try {
+    await withTestApp({}, async (app) => {
       expect(await app.jwks()).toEqual({ keys: [] });
-    } finally {
-      await app.stop();
-    }
+    });
   });
 });

@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
-import { ME, postGraphQL, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { ME, postGraphQL, signUpUser, useTestApp } from '../helpers/test-app.js';
+import { sessionIdOf } from '../helpers/token-claims.js';
 
-let app: TestApp;
+const app = useTestApp();
 let user: Awaited<ReturnType<typeof signUpUser>>;
 beforeAll(async () => {
-  app = await startTestApp();
   user = await signUpUser(app);
 });
-afterAll(() => app?.stop());
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -138,7 +137,7 @@ describe('the bearer token context', () => {
 
   it("rejects a validly signed token naming another user's session with 401 SESSION_REVOKED", async () => {
     const other = await signUpUser(app);
-    const otherSid = (jwt.decode(other.accessToken) as { sid: string }).sid;
+    const otherSid = sessionIdOf(other.accessToken);
     expectUnauthorized(await meWithHeader(`Bearer ${forge({ claims: { sid: otherSid } })}`), 'SESSION_REVOKED');
   });
 

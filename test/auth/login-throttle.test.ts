@@ -1,14 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  LOGIN,
-  outcome,
-  signUpUser,
-  startTestApp,
-  uniqueEmail,
-  type GraphQLResponse,
-  type TestApp,
-} from '../helpers/test-app.js';
+import { describe, expect, it } from '@jest/globals';
+import { LOGIN, outcome, signUpUser, startTestApp, uniqueEmail, type GraphQLResponse, type TestApp, useTestApp, withTestApp } from '../helpers/test-app.js';
 import { describeWithPostgres } from '../helpers/describe-with-postgres.js';
 
 // The server trusts the loopback proxy, so each test speaks from its own client address
@@ -27,16 +19,12 @@ const DELETE_ACCOUNT = /* GraphQL */ `
 const INVALID = { code: 'UNAUTHENTICATED', reason: 'INVALID_CREDENTIALS' };
 const LIMITED = expect.objectContaining({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({
+const app = useTestApp({
     LOGIN_MAX_FAILURES: '3',
     LOGIN_MAX_FAILURES_PER_IP: '6',
     LOGIN_WINDOW_SECONDS: '60',
     TRUST_PROXY: '127.0.0.1',
   });
-});
-afterAll(() => app?.stop());
 
 function loginFrom(ip: string, email: string, password: string): Promise<GraphQLResponse> {
   return app.graphql(LOGIN, { email, password }, { headers: { 'x-forwarded-for': ip } });
@@ -159,21 +147,17 @@ describe('where the limit is kept', () => {
     expect(outcome(await login(first, 'wrong'))).toEqual(INVALID);
     await first.stop({ keepDataDir: true });
 
-    const second = await startTestApp({
+    await withTestApp({
       LOGIN_MAX_FAILURES: '2',
       TRUST_PROXY: '127.0.0.1',
       DATA_DIR: first.dataDir,
-    });
-    try {
+    }, async (second) => {
       expect(outcome(await login(second, user.password))).toEqual(LIMITED);
-    } finally {
-      await second.stop();
-    }
+    });
   });
 
   it('lets the window pass', async () => {
-    const quick = await startTestApp({ LOGIN_MAX_FAILURES: '1', LOGIN_WINDOW_SECONDS: '1', TRUST_PROXY: '127.0.0.1' });
-    try {
+    await withTestApp({ LOGIN_MAX_FAILURES: '1', LOGIN_WINDOW_SECONDS: '1', TRUST_PROXY: '127.0.0.1' }, async (quick) => {
       const ip = randomIp();
       const user = await signUpUser(quick);
       const login = (password: string) =>
@@ -182,16 +166,13 @@ describe('where the limit is kept', () => {
       expect(outcome(await login(user.password))).toEqual(LIMITED);
       await new Promise((resolve) => setTimeout(resolve, 1_100));
       expect(outcome(await login(user.password))).toBe('OK');
-    } finally {
-      await quick.stop();
-    }
+    });
   });
 });
 
 describe('the client address', () => {
   it('with TRUST_PROXY=1, is the address the proxy saw, whatever the client put before it', async () => {
-    const behindOneProxy = await startTestApp({ LOGIN_MAX_FAILURES: '1', TRUST_PROXY: '1' });
-    try {
+    await withTestApp({ LOGIN_MAX_FAILURES: '1', TRUST_PROXY: '1' }, async (behindOneProxy) => {
       const user = await signUpUser(behindOneProxy);
       const client = randomIp();
       // The proxy appends the address it saw; everything left of it is the client's say.
@@ -199,23 +180,18 @@ describe('the client address', () => {
         behindOneProxy.graphql(LOGIN, { email: user.email, password }, { headers: { 'x-forwarded-for': `${forged}, ${client}` } });
       expect(outcome(await login(randomIp(), 'wrong'))).toEqual(INVALID);
       expect(outcome(await login(randomIp(), user.password))).toEqual(LIMITED);
-    } finally {
-      await behindOneProxy.stop();
-    }
+    });
   });
 
   it('ignores X-Forwarded-For unless TRUST_PROXY names the proxy', async () => {
-    const direct = await startTestApp({ LOGIN_MAX_FAILURES: '1' });
-    try {
+    await withTestApp({ LOGIN_MAX_FAILURES: '1' }, async (direct) => {
       const user = await signUpUser(direct);
       const login = (ip: string, password: string) =>
         direct.graphql(LOGIN, { email: user.email, password }, { headers: { 'x-forwarded-for': ip } });
       expect(outcome(await login(randomIp(), 'wrong'))).toEqual(INVALID);
       // A forged header does not make a new client: the peer is still 127.0.0.1.
       expect(outcome(await login(randomIp(), user.password))).toEqual(LIMITED);
-    } finally {
-      await direct.stop();
-    }
+    });
   });
 });
 

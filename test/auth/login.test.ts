@@ -1,13 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { LOGIN, ME, signUpUser, startTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
+import { describe, expect, it } from '@jest/globals';
+import { LOGIN, ME, signUpUser, uniqueEmail, useTestApp } from '../helpers/test-app.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  // The timing test below fails 7 logins for one email: more than the default limit.
-  app = await startTestApp({ LOGIN_MAX_FAILURES: '10' });
-});
-afterAll(() => app?.stop());
+// The timing test below fails 7 logins for one email: more than the default limit.
+const app = useTestApp({ LOGIN_MAX_FAILURES: '10' });
 
 describe('login', () => {
   it('returns a new session for a registered email in any case, with surrounding spaces', async () => {

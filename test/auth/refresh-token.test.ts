@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import jwt from 'jsonwebtoken';
-import { ME, REFRESH, outcome, postGraphQL, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { describe, expect, it } from '@jest/globals';
+import { ME, REFRESH, outcome, postGraphQL, signUpUser, useTestApp } from '../helpers/test-app.js';
+import { sessionIdOf as sidOf } from '../helpers/token-claims.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const sidOf = (token: string) => (jwt.decode(token) as { sid: string }).sid;
 
 describe('refreshToken with the default grace (10 s)', () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp();
-  });
-  afterAll(() => app?.stop());
+  const app = useTestApp();
 
   it('rotates: a new refresh token and a new access token for the same session', async () => {
     const user = await signUpUser(app);
@@ -91,11 +86,7 @@ describe('refreshToken with the default grace (10 s)', () => {
 });
 
 describe('refreshToken with a 1 s grace and 3 s session idle lifetime', () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp({ REFRESH_REUSE_GRACE_SECONDS: '1', REFRESH_TOKEN_TTL_SECONDS: '3' });
-  });
-  afterAll(() => app?.stop());
+  const app = useTestApp({ REFRESH_REUSE_GRACE_SECONDS: '1', REFRESH_TOKEN_TTL_SECONDS: '3' });
 
   it('treats a spent token after the grace as theft: REFRESH_TOKEN_REUSED, and the whole session ends', async () => {
     const user = await signUpUser(app);
@@ -141,11 +132,7 @@ describe('refreshToken with a 1 s grace and 3 s session idle lifetime', () => {
 });
 
 describe('refreshToken with no grace', () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp({ REFRESH_REUSE_GRACE_SECONDS: '0' });
-  });
-  afterAll(() => app?.stop());
+  const app = useTestApp({ REFRESH_REUSE_GRACE_SECONDS: '0' });
 
   it('lets exactly one of 24 concurrent refreshes of one token win, with no server error', async () => {
     const user = await signUpUser(app);

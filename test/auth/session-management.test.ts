@@ -1,25 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import jwt from 'jsonwebtoken';
-import {
-  LOGIN,
-  ME,
-  PASSWORD,
-  REFRESH,
-  outcome,
-  postGraphQL,
-  signUpUser,
-  startTestApp,
-  type TestApp,
-} from '../helpers/test-app.js';
+import { describe, expect, it } from '@jest/globals';
+import { LOGIN, ME, PASSWORD, REFRESH, outcome, postGraphQL, signUpUser, useTestApp } from '../helpers/test-app.js';
+import { REVOKE_SESSION } from '../helpers/operations.js';
+import { sessionIdOf as sidOf } from '../helpers/token-claims.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(() => app?.stop());
+const app = useTestApp();
 
-const sidOf = (token: string) => (jwt.decode(token) as { sid: string }).sid;
 const MY_SESSIONS = 'query { mySessions { id createdAt lastUsedAt userAgent current } }';
 const REVOKED = { code: 'UNAUTHENTICATED', reason: 'SESSION_REVOKED' };
 
@@ -100,12 +86,11 @@ describe('logout', () => {
 });
 
 describe('revokeSession', () => {
-  const REVOKE = 'mutation ($id: ID!) { revokeSession(id: $id) }';
 
   it('ends one of the caller’s own sessions', async () => {
     const user = await signUpUser(app);
     const other = await loginAgain(user.email);
-    const { body } = await app.graphql(REVOKE, { id: sidOf(other.accessToken) }, { token: user.accessToken });
+    const { body } = await app.graphql(REVOKE_SESSION, { id: sidOf(other.accessToken) }, { token: user.accessToken });
     expect(body).toEqual({ data: { revokeSession: true } });
     expect(outcome(await app.graphql(ME, {}, { token: other.accessToken }))).toEqual(REVOKED);
     expect(outcome(await app.graphql(ME, {}, { token: user.accessToken }))).toBe('OK');
@@ -116,7 +101,7 @@ describe('revokeSession', () => {
   it("answers another user's session id with NOT_FOUND and leaves it alone", async () => {
     const user = await signUpUser(app);
     const victim = await signUpUser(app);
-    const { body } = await app.graphql(REVOKE, { id: sidOf(victim.accessToken) }, { token: user.accessToken });
+    const { body } = await app.graphql(REVOKE_SESSION, { id: sidOf(victim.accessToken) }, { token: user.accessToken });
     expect(body.data).toBeNull();
     expect(body.errors![0]!.extensions).toEqual({ code: 'NOT_FOUND' });
     expect(outcome(await app.graphql(ME, {}, { token: victim.accessToken }))).toBe('OK');
@@ -126,14 +111,14 @@ describe('revokeSession', () => {
     'answers %s with NOT_FOUND',
     async (_label, id) => {
       const user = await signUpUser(app);
-      const { body } = await app.graphql(REVOKE, { id }, { token: user.accessToken });
+      const { body } = await app.graphql(REVOKE_SESSION, { id }, { token: user.accessToken });
       expect(body.errors![0]!.extensions).toEqual({ code: 'NOT_FOUND' });
     },
   );
 
   it('revoking the current session is a logout', async () => {
     const user = await signUpUser(app);
-    await app.graphql(REVOKE, { id: sidOf(user.accessToken) }, { token: user.accessToken });
+    await app.graphql(REVOKE_SESSION, { id: sidOf(user.accessToken) }, { token: user.accessToken });
     expect(outcome(await app.graphql(ME, {}, { token: user.accessToken }))).toEqual(REVOKED);
   });
 });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { describe, expect, it } from '@jest/globals';
 import { sql, type SQL } from 'drizzle-orm';
 import { openDatabase, type Database } from '../../src/db/database.js';
+import { removeTempDir } from '../helpers/data-dir.js';
 import { signUpUser, startTestApp } from '../helpers/test-app.js';
 
 // PGlite and node-postgres both answer execute() with { rows }.
@@ -35,7 +35,7 @@ describe('what the database keeps', () => {
       expect(JSON.stringify(everything.rows)).not.toContain(user.refreshToken);
     } finally {
       await database.close();
-      await rm(app.dataDir, { recursive: true, force: true });
+      await removeTempDir(app.dataDir);
     }
   });
 });

@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { PASSWORD, SIGN_UP, ME, startTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
+import { describe, expect, it } from '@jest/globals';
+import { PASSWORD, SIGN_UP, ME, uniqueEmail, useTestApp } from '../helpers/test-app.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(() => app?.stop());
+const app = useTestApp();
 
 describe('signUp', () => {
   it('creates a USER, starts a session and returns a token pair with the user', async () => {

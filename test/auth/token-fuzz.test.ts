@@ -1,16 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { ME, postGraphQL, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { ME, postGraphQL, signUpUser, useTestApp } from '../helpers/test-app.js';
 import { tokenMutation } from '../helpers/token-mutations.js';
 
 describe.each(['HS256', 'ES256'])('the token path through HTTP under fuzzing (%s)', (algorithm) => {
-  let app: TestApp;
+  const app = useTestApp({ JWT_ALGORITHM: algorithm });
   let valid: string;
   beforeAll(async () => {
-    app = await startTestApp({ JWT_ALGORITHM: algorithm });
     valid = (await signUpUser(app)).accessToken;
   });
-  afterAll(() => app?.stop());
 
   it('answers 1,000 mutated tokens with 401 UNAUTHENTICATED: none accepted, no server error', async () => {
     const statuses = new Map<number, number>();

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { ApolloClient, InMemoryCache } from '@apollo/client';
-import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
 import {
   CreatePostDocument,
@@ -18,25 +17,14 @@ import {
   type SessionEndReason,
 } from 'gatehouse/client';
 import { createApiClient, signInAndLoadProfile } from '../../client/examples/frontend.js';
-import { LOGIN, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { logIn } from '../helpers/actors.js';
+import { REVOKE_SESSION } from '../helpers/operations.js';
+import { signUpUser, useTestApp, withTestApp } from '../helpers/test-app.js';
+import { expiredCopy, sessionIdOf } from '../helpers/token-claims.js';
 
 // Real @apollo/client against the real server: the kit's links are what is under test.
-let app: TestApp;
-beforeAll(async () => {
-  // Grace 0: a second refresh of one token would revoke the session, so it cannot go unnoticed.
-  app = await startTestApp({ REFRESH_REUSE_GRACE_SECONDS: '0' });
-});
-afterAll(() => app?.stop());
-
-/** An access token for the same session that expired a minute ago (signed with the server's key). */
-function expiredCopy(accessToken: string): string {
-  const claims = jwt.decode(accessToken) as Record<string, unknown>;
-  const now = Math.floor(Date.now() / 1000);
-  return jwt.sign({ ...claims, iat: now - 120, exp: now - 60 }, app.jwtSecret, {
-    algorithm: 'HS256',
-    header: { alg: 'HS256', typ: 'at+jwt' },
-  });
-}
+// Grace 0: a second refresh of one token would revoke the session, so it cannot go unnoticed.
+const app = useTestApp({ REFRESH_REUSE_GRACE_SECONDS: '0' });
 
 /** fetch that counts the requests of each operation. */
 function countingFetch() {
@@ -75,7 +63,7 @@ describe('silent refresh', () => {
     ['Accept: application/json (401 as a ServerError)', 'application/json'],
   ])('20 concurrent queries with an expired token: exactly one refresh, all succeed — %s', async (_label, accept) => {
     const user = await signUpUser(app);
-    const { client, storage, ended, count } = kit({ accessToken: expiredCopy(user.accessToken), refreshToken: user.refreshToken }, { accept });
+    const { client, storage, ended, count } = kit({ accessToken: expiredCopy(user.accessToken, app.jwtSecret), refreshToken: user.refreshToken }, { accept });
 
     // Twenty different queries (identical ones would be deduplicated by Apollo Client).
     const results = await Promise.all(
@@ -96,10 +84,9 @@ describe('silent refresh', () => {
 
   it('ends the session and tells the app when the refresh token was revoked', async () => {
     const user = await signUpUser(app);
-    const other = (await app.graphql(LOGIN, { email: user.email, password: user.password })).body.data!.login;
-    const sessionId = (jwt.decode(user.accessToken) as { sid: string }).sid;
-    await app.graphql('mutation ($id: ID!) { revokeSession(id: $id) }', { id: sessionId }, { token: other.accessToken });
-    const { client, storage, ended, count } = kit({ accessToken: expiredCopy(user.accessToken), refreshToken: user.refreshToken });
+    const other = await logIn(app, user.email, user.password);
+    await app.graphql(REVOKE_SESSION, { id: sessionIdOf(user.accessToken) }, { token: other.accessToken });
+    const { client, storage, ended, count } = kit({ accessToken: expiredCopy(user.accessToken, app.jwtSecret), refreshToken: user.refreshToken });
 
     const results = await Promise.all(
       [1, 2, 3].map((first) => client.query({ query: MyPostsDocument, variables: { first }, fetchPolicy: 'network-only', errorPolicy: 'all' })),
@@ -114,7 +101,7 @@ describe('silent refresh', () => {
     const user = await signUpUser(app);
     // The thief refreshes first; the real client's refresh then presents a spent token.
     await app.graphql('mutation ($r: String!) { refreshToken(refreshToken: $r) { accessToken } }', { r: user.refreshToken });
-    const { client, storage, ended } = kit({ accessToken: expiredCopy(user.accessToken), refreshToken: user.refreshToken });
+    const { client, storage, ended } = kit({ accessToken: expiredCopy(user.accessToken, app.jwtSecret), refreshToken: user.refreshToken });
     const result = await client.query({ query: MeDocument, fetchPolicy: 'network-only', errorPolicy: 'all' });
     expect(result.error?.message).toBe('The access token has expired.');
     expect(ended).toEqual(['REFRESH_TOKEN_REUSED']);
@@ -165,8 +152,7 @@ describe('signing in and out through the mutations', () => {
 
 describe('subscriptions through the kit', () => {
   it('receive published posts, and survive the token expiring: refresh, resubscribe, keep receiving', async () => {
-    const shortLived = await startTestApp({ ACCESS_TOKEN_TTL_SECONDS: '1' });
-    try {
+    await withTestApp({ ACCESS_TOKEN_TTL_SECONDS: '1' }, async (shortLived) => {
       const author = await signUpUser(shortLived);
       const watcher = await signUpUser(shortLived);
       const storage = memoryTokenStorage({ accessToken: watcher.accessToken, refreshToken: watcher.refreshToken });
@@ -209,9 +195,7 @@ describe('subscriptions through the kit', () => {
       expect(errors).toEqual([]);
       subscription.unsubscribe();
       await gatehouse.dispose();
-    } finally {
-      await shortLived.stop();
-    }
+    });
   }, 30_000);
 });
 

@@ -1,23 +1,21 @@
 import { performance } from 'node:perf_hooks';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import jwt from 'jsonwebtoken';
-import { LOGIN, signUpUser, startTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
+import { adminEnv, asAdmin, logIn } from '../helpers/actors.js';
+import { createPost, PUBLISH_POST, REVOKE_SESSION } from '../helpers/operations.js';
+import { signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { claimsOf, expiredCopy, sessionIdOf } from '../helpers/token-claims.js';
 import { subscriptionClient, type Received, type Subscription, type SubscriptionClient } from '../helpers/subscription-client.js';
 
 const POST_PUBLISHED = 'subscription { postPublished { id title published author { id email } } }';
-const CREATE = 'mutation ($t: String!) { createPost(title: $t, body: "text") { id } }';
-const PUBLISH = 'mutation ($id: ID!) { publishPost(id: $id) { id } }';
-const ADMIN_PASSWORD = 'admin password 1';
 
 let app: TestApp;
 let adminToken: string;
 const clients: SubscriptionClient[] = [];
 
 beforeAll(async () => {
-  const adminEmail = uniqueEmail('admin');
-  app = await startTestApp({ ADMIN_EMAIL: adminEmail, ADMIN_PASSWORD });
-  adminToken = (await app.graphql(LOGIN, { email: adminEmail, password: ADMIN_PASSWORD })).body.data!.login.accessToken;
+  app = await startTestApp(adminEnv());
+  adminToken = (await asAdmin(app)).accessToken;
 });
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.dispose()));
@@ -32,13 +30,7 @@ function open(connectionParams: Record<string, unknown> = {}): SubscriptionClien
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-async function publishNew(token: string, title = 'A post'): Promise<string> {
-  const created = await app.graphql(CREATE, { t: title }, { token });
-  const id = created.body.data!.createPost.id as string;
-  const published = await app.graphql(PUBLISH, { id }, { token });
-  expect(published.body.errors).toBeUndefined();
-  return id;
-}
+const publishNew = (token: string, title = 'A post') => createPost(app, token, { title, body: 'text', publish: true });
 
 /** The next result about one of `postIds` (on a shared PostgreSQL, other suites publish too). */
 async function nextAbout(subscription: Subscription, postIds: ReadonlySet<string>, timeoutMs = 5_000): Promise<Received> {
@@ -71,7 +63,7 @@ describe('postPublished', () => {
     const own = open(bearer(author.accessToken)).subscribe(POST_PUBLISHED);
     await ready([anonymous, own], author.accessToken);
 
-    const draft = (await app.graphql(CREATE, { t: 'still a draft' }, { token: author.accessToken })).body.data!.createPost.id;
+    const draft = await createPost(app, author.accessToken, { title: 'still a draft', body: 'text' });
     const id = await publishNew(author.accessToken, 'Hello subscribers');
     const toAnonymous = await nextAbout(anonymous, new Set([id, draft]));
     const toAuthor = await nextAbout(own, new Set([id, draft]));
@@ -89,7 +81,7 @@ describe('postPublished', () => {
     expect(toAuthor.errors).toBeUndefined();
 
     // Publishing again is a no-op, and emits nothing.
-    await app.graphql(PUBLISH, { id }, { token: author.accessToken });
+    await app.graphql(PUBLISH_POST, { id }, { token: author.accessToken });
     const marker = await publishNew(author.accessToken, 'marker');
     expect((await nextAbout(anonymous, new Set([id, marker]))).data!.postPublished.id).toBe(marker);
   });
@@ -119,12 +111,7 @@ describe('postPublished', () => {
 describe('the token in connection_init', () => {
   it('closes the socket with 4401 before any data for a bad, expired or malformed token', async () => {
     const user = await signUpUser(app);
-    const claims = jwt.decode(user.accessToken) as Record<string, unknown>;
-    const expired = jwt.sign(
-      { ...claims, iat: Math.floor(Date.now() / 1000) - 120, exp: Math.floor(Date.now() / 1000) - 60 },
-      app.jwtSecret,
-      { algorithm: 'HS256', header: { alg: 'HS256', typ: 'at+jwt' } },
-    );
+    const expired = expiredCopy(user.accessToken, app.jwtSecret);
     const cases: Array<[Record<string, unknown>, string]> = [
       [bearer(`${user.accessToken}x`), 'TOKEN_INVALID'],
       [bearer(expired), 'TOKEN_EXPIRED'],
@@ -164,13 +151,13 @@ describe('the token in connection_init', () => {
 
   it('closes the socket when another session revokes it, and leaves the user’s other sockets open', async () => {
     const user = await signUpUser(app);
-    const other = (await app.graphql(LOGIN, { email: user.email, password: user.password })).body.data!.login;
+    const other = await logIn(app, user.email, user.password);
     const revoked = open(bearer(user.accessToken));
     const kept = open(bearer(other.accessToken));
     const keptSubscription = kept.subscribe(POST_PUBLISHED);
     await Promise.all([revoked.connected, kept.connected]);
-    const sessionId = (jwt.decode(user.accessToken) as { sid: string }).sid;
-    const answer = await app.graphql('mutation ($id: ID!) { revokeSession(id: $id) }', { id: sessionId }, { token: other.accessToken });
+    const sessionId = sessionIdOf(user.accessToken);
+    const answer = await app.graphql(REVOKE_SESSION, { id: sessionId }, { token: other.accessToken });
     expect(answer.body.data).toEqual({ revokeSession: true });
     expect(await revoked.closed).toMatchObject({ code: 4401, reason: 'SESSION_REVOKED' });
     await ready([keptSubscription], other.accessToken);
@@ -190,7 +177,7 @@ describe('token expiry on an open socket', () => {
     clients.push(client);
     client.subscribe(POST_PUBLISHED);
     await client.connected;
-    const { exp } = jwt.decode(user.accessToken) as { exp: number };
+    const { exp } = claimsOf(user.accessToken) as { exp: number };
     const closed = await client.closed;
     const closedAtMs = performance.timeOrigin + closed.at;
     expect(closed).toMatchObject({ code: 4401, reason: 'TOKEN_EXPIRED' });

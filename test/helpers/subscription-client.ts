@@ -9,6 +9,18 @@ export interface Closed {
   at: number;
 }
 
+/** The socket closed before the server acknowledged connection_init. */
+export class ClosedBeforeAcknowledgedError extends Error {
+  readonly code: number;
+  readonly reason: string;
+  constructor({ code, reason }: Closed) {
+    super(`The socket closed (${code} ${reason}) before the server acknowledged the connection.`);
+    this.name = 'ClosedBeforeAcknowledgedError';
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
 export interface Received {
   data?: Record<string, any> | null;
   errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
@@ -28,7 +40,10 @@ export interface SubscriptionClient {
   readonly client: Client;
   /** The first close of the socket. */
   readonly closed: Promise<Closed>;
-  /** Resolves once the server acknowledged connection_init. */
+  /**
+   * Resolves once the server acknowledged connection_init; rejects with a
+   * ClosedBeforeAcknowledgedError (its `code` the close code) if the socket closes first.
+   */
   readonly connected: Promise<void>;
   subscribe(query: string, variables?: Record<string, unknown>): Subscription;
   dispose(): Promise<void>;
@@ -41,8 +56,15 @@ export interface SubscriptionClient {
 export function subscriptionClient(baseUrl: string, connectionParams: Record<string, unknown> = {}): SubscriptionClient {
   let onClosed!: (closed: Closed) => void;
   let onConnected!: () => void;
+  let onRefused!: (error: ClosedBeforeAcknowledgedError) => void;
+  let acknowledged = false;
   const closed = new Promise<Closed>((resolve) => (onClosed = resolve));
-  const connected = new Promise<void>((resolve) => (onConnected = resolve));
+  const connected = new Promise<void>((resolve, reject) => {
+    onConnected = resolve;
+    onRefused = reject;
+  });
+  // A test that only awaits `closed` must not fail on an unhandled rejection of `connected`.
+  connected.catch(() => {});
   const client = createClient({
     url: `${baseUrl.replace(/^http/, 'ws')}/graphql`,
     webSocketImpl: WebSocket,
@@ -51,10 +73,15 @@ export function subscriptionClient(baseUrl: string, connectionParams: Record<str
     retryAttempts: 0,
     onNonLazyError: () => {},
     on: {
-      connected: () => onConnected(),
+      connected: () => {
+        acknowledged = true;
+        onConnected();
+      },
       closed: (event) => {
         const { code, reason } = event as { code: number; reason: string };
-        onClosed({ code, reason: String(reason), at: performance.now() });
+        const closedEvent = { code, reason: String(reason), at: performance.now() };
+        onClosed(closedEvent);
+        if (!acknowledged) onRefused(new ClosedBeforeAcknowledgedError(closedEvent));
       },
     },
   });

@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { afterAll, beforeAll } from '@jest/globals';
 import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { makeTempDir, removeTempDir } from './data-dir.js';
 
 export interface GraphQLResponse<TData = Record<string, unknown>> {
   status: number;
@@ -27,6 +26,8 @@ export interface TestApp {
   readonly url: string;
   readonly dataDir: string;
   readonly jwtSecret: string;
+  /** The variables startTestApp was given (not its defaults). */
+  readonly env: Readonly<Record<string, string>>;
   /** GET /.well-known/jwks.json */
   jwks(): Promise<{ keys: Array<Record<string, string>> }>;
   graphql<TData = Record<string, any>>(
@@ -48,11 +49,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   // A given DATA_DIR is reused as it is (a restart); otherwise a fresh copy of the template.
   const reuse = env.DATA_DIR !== undefined;
-  const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'gatehouse-test-')));
-  const template = process.env.GATEHOUSE_TEST_TEMPLATE_DIR;
-  if (template !== undefined && !reuse) {
-    await cp(join(template, 'pgdata'), join(dataDir, 'pgdata'), { recursive: true });
-  }
+  const dataDir = env.DATA_DIR ?? (await makeTempDir('test', { migrated: true }));
   const jwtSecret = randomBytes(32).toString('base64url');
   const config = loadConfig({
     PORT: '0',
@@ -71,20 +68,58 @@ export async function startTestApp(
   try {
     app = await createApp(config, options);
   } catch (error) {
-    if (!reuse) await rm(dataDir, { recursive: true, force: true });
+    if (!reuse) await removeTempDir(dataDir);
     throw error;
   }
   return {
     url: app.url,
     dataDir,
     jwtSecret: config.jwt.secret ?? '',
+    env: Object.freeze({ ...env }),
     jwks: async () => (await (await fetch(`${app.url}/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, string>> },
     graphql: (query, variables, options) => postGraphQL(app.url, query, variables, options),
     stop: async ({ keepDataDir = false } = {}) => {
       await app.stop();
-      if (!keepDataDir) await rm(dataDir, { recursive: true, force: true });
+      if (!keepDataDir) await removeTempDir(dataDir);
     },
   };
+}
+
+/**
+ * startTestApp before the tests of the enclosing describe (or file), stop after them. The
+ * returned TestApp forwards to the started one: use it in tests and hooks, not while
+ * describe blocks are collected.
+ */
+export function useTestApp(env: Record<string, string> = {}, options: Parameters<typeof startTestApp>[1] = {}): TestApp {
+  let started: TestApp | undefined;
+  beforeAll(async () => {
+    started = await startTestApp(env, options);
+  });
+  afterAll(() => started?.stop());
+  return new Proxy({} as TestApp, {
+    get(_target, key) {
+      if (started === undefined) throw new Error(`useTestApp: the app is not running here (reading ${String(key)})`);
+      return Reflect.get(started, key);
+    },
+  });
+}
+
+/** Runs `use` against a TestApp started for it alone, and stops that app however `use` ends. */
+export async function withTestApp<T>(env: Record<string, string>, use: (app: TestApp) => Promise<T>): Promise<T> {
+  const app = await startTestApp(env);
+  try {
+    return await use(app);
+  } finally {
+    await app.stop();
+  }
+}
+
+/** Whatever takes GraphQL operations: a TestApp, or a server process through graphqlAt(url). */
+export type GraphQLTarget = Pick<TestApp, 'graphql'>;
+
+/** A GraphQLTarget for a server started some other way (a process, a proxy). */
+export function graphqlAt(url: string): GraphQLTarget {
+  return { graphql: (query, variables, options) => postGraphQL(url, query, variables, options) };
 }
 
 /** POSTs a GraphQL operation as an Apollo client would. */
@@ -118,27 +153,18 @@ export function uniqueEmail(label = 'user'): string {
   return `${label}-${randomUUID().slice(0, 8)}@example.com`;
 }
 
+/** The whole AuthPayload, as signUp and login select it. */
+const AUTH_PAYLOAD = 'accessToken refreshToken tokenType expiresIn user { id email name role createdAt }';
+
 export const SIGN_UP = /* GraphQL */ `
   mutation SignUp($email: String!, $password: String!, $name: String) {
-    signUp(email: $email, password: $password, name: $name) {
-      accessToken
-      refreshToken
-      tokenType
-      expiresIn
-      user { id email name role createdAt }
-    }
+    signUp(email: $email, password: $password, name: $name) { ${AUTH_PAYLOAD} }
   }
 `;
 
 export const LOGIN = /* GraphQL */ `
   mutation Login($email: String!, $password: String!) {
-    login(email: $email, password: $password) {
-      accessToken
-      refreshToken
-      tokenType
-      expiresIn
-      user { id email name role createdAt }
-    }
+    login(email: $email, password: $password) { ${AUTH_PAYLOAD} }
   }
 `;
 
@@ -149,7 +175,7 @@ export const ME = /* GraphQL */ `
 export const PASSWORD = 'correct horse battery';
 
 /** Signs up a fresh user and returns its AuthPayload. */
-export async function signUpUser(app: TestApp, email = uniqueEmail(), password = PASSWORD) {
+export async function signUpUser(app: GraphQLTarget, email = uniqueEmail(), password = PASSWORD) {
   const response = await app.graphql(SIGN_UP, { email, password });
   if (response.body.data?.signUp === undefined) {
     throw new Error(`signUp failed: ${JSON.stringify(response.body)}`);

@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ME, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { ME, startTestApp, type TestApp, useTestApp } from '../helpers/test-app.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(() => app?.stop());
+const app = useTestApp();
 
 const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   fetch(`${app.url}/graphql`, { method: 'POST', headers, body });

@@ -2,7 +2,9 @@ import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { createScratchDatabase, queryOnce } from '../helpers/scratch-database.js';
-import { LOGIN, ME, PASSWORD, REFRESH, SIGN_UP, outcome, postGraphQL, uniqueEmail } from '../helpers/test-app.js';
+import { adminEnv, logIn } from '../helpers/actors.js';
+import { CREATE_POST, REVOKE_SESSION, SET_USER_ROLE, createPost } from '../helpers/operations.js';
+import { LOGIN, ME, PASSWORD, REFRESH, graphqlAt, outcome, postGraphQL, signUpUser } from '../helpers/test-app.js';
 import { describeWithPostgres } from '../helpers/describe-with-postgres.js';
 import { subscriptionClient } from '../helpers/subscription-client.js';
 
@@ -11,12 +13,9 @@ import { subscriptionClient } from '../helpers/subscription-client.js';
 const databaseUrl = process.env.DATABASE_URL;
 
 const MIGRATIONS = readdirSync(new URL('../../migrations', import.meta.url)).filter((file) => file.endsWith('.sql'));
-const ADMIN = { email: 'ops@example.com', password: 'an admin password' };
+const ADMIN = adminEnv('ops@example.com');
 const LOGOUT = 'mutation { logout }';
-const REVOKE = 'mutation ($id: ID!) { revokeSession(id: $id) }';
 const SESSIONS = '{ mySessions { id current } }';
-const SET_ROLE = 'mutation ($userId: ID!, $role: Role!) { setUserRole(userId: $userId, role: $role) { role } }';
-const CREATE_POST = 'mutation { createPost(title: "t", body: "b") { id } }';
 
 type Tokens = { accessToken: string; refreshToken: string; user: { id: string } };
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -34,16 +33,14 @@ describeWithPostgres('three server processes on one PostgreSQL', () => {
     const env = (name: string) => ({
       DATABASE_URL: `${scratch.url}?application_name=gatehouse-${name}`,
       JWT_SECRET: 'a shared secret of at least thirty-two bytes',
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
+      ...ADMIN,
       REFRESH_REUSE_GRACE_SECONDS: '0',
       LOGIN_MAX_FAILURES: '3',
     });
     // All three at once, on an empty database: each one migrates and bootstraps the admin.
     servers = await Promise.all(['a', 'b', 'c'].map((name) => startServerProcess(env(name))));
     [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess];
-    const login = await postGraphQL(a.url, LOGIN, ADMIN);
-    adminToken = (login.body.data!.login as Tokens).accessToken;
+    adminToken = (await logIn(graphqlAt(a.url), ADMIN.ADMIN_EMAIL, ADMIN.ADMIN_PASSWORD)).accessToken;
   }, 60_000);
 
   afterAll(async () => {
@@ -63,11 +60,7 @@ describeWithPostgres('three server processes on one PostgreSQL', () => {
     expect(admins[0]!.count).toBe('1');
   });
 
-  async function signUpOn(server: ServerProcess): Promise<Tokens & { email: string }> {
-    const email = uniqueEmail('mi');
-    const response = await postGraphQL(server.url, SIGN_UP, { email, password: PASSWORD });
-    return { email, ...(response.body.data!.signUp as Tokens) };
-  }
+  const signUpOn = (server: ServerProcess): Promise<Tokens & { email: string }> => signUpUser(graphqlAt(server.url));
 
   // Polls `me` on each server every 5 ms until the token is refused; the delay from the
   // acknowledgement of the revocation to the last server refusing it.
@@ -111,7 +104,7 @@ describeWithPostgres('three server processes on one PostgreSQL', () => {
       const victim = login.body.data!.login as Tokens;
       const sessions = await postGraphQL(b.url, SESSIONS, {}, { token: victim.accessToken });
       const id = (sessions.body.data!.mySessions as Array<{ id: string; current: boolean }>).find((s) => s.current)!.id;
-      delays.push(await revocationDelay(victim.accessToken, () => postGraphQL(a.url, REVOKE, { id }, { token: user.accessToken })));
+      delays.push(await revocationDelay(victim.accessToken, () => postGraphQL(a.url, REVOKE_SESSION, { id }, { token: user.accessToken })));
     }
     console.log(`revokeSession on A → refused on B and C: median ${median(delays).toFixed(1)} ms, max ${Math.max(...delays).toFixed(1)} ms`);
     expect(Math.max(...delays)).toBeLessThan(1_000);
@@ -122,7 +115,7 @@ describeWithPostgres('three server processes on one PostgreSQL', () => {
     const roleOn = async (server: ServerProcess) =>
       ((await postGraphQL(server.url, ME, {}, { token: user.accessToken })).body.data!.me as { role: string }).role;
     expect(await roleOn(b)).toBe('USER');
-    const changed = await postGraphQL(a.url, SET_ROLE, { userId: user.user.id, role: 'VIEWER' }, { token: adminToken });
+    const changed = await postGraphQL(a.url, SET_USER_ROLE, { userId: user.user.id, role: 'VIEWER' }, { token: adminToken });
     expect(changed.body.errors).toBeUndefined();
     const changedAt = performance.now();
     while ((await roleOn(b)) !== 'VIEWER') {
@@ -131,7 +124,7 @@ describeWithPostgres('three server processes on one PostgreSQL', () => {
     }
     console.log(`setUserRole on A → applied on B after ${(performance.now() - changedAt).toFixed(1)} ms`);
     // The scope followed the role, on a third instance too.
-    expect(outcome(await postGraphQL(c.url, CREATE_POST, {}, { token: user.accessToken }))).toEqual({ code: 'FORBIDDEN' });
+    expect(outcome(await postGraphQL(c.url, CREATE_POST, { title: 't', body: 'b' }, { token: user.accessToken }))).toEqual({ code: 'FORBIDDEN' });
   });
 
   it('delivers a post published on A to subscribers on B and C, once each, and closes B’s socket when A revokes it', async () => {
@@ -144,9 +137,7 @@ describeWithPostgres('three server processes on one PostgreSQL', () => {
       await Promise.all([onB.connected, onC.connected]);
       // Nothing acknowledges a subscribe message: give both a moment to register.
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const created = await postGraphQL(a.url, CREATE_POST, {}, { token: author.accessToken });
-      const id = (created.body.data!.createPost as { id: string }).id;
-      await postGraphQL(a.url, 'mutation ($id: ID!) { publishPost(id: $id) { id } }', { id }, { token: author.accessToken });
+      const id = await createPost(graphqlAt(a.url), author.accessToken, { publish: true });
       for (const subscription of subscriptions) {
         expect((await subscription.next()).data).toEqual({ postPublished: { id, author: { id: author.user.id } } });
       }
@@ -166,9 +157,7 @@ describeWithPostgres('three server processes on one PostgreSQL', () => {
 
   it('shows an edit made on A in B’s cached feed within 1 s', async () => {
     const author = await signUpOn(a);
-    const created = await postGraphQL(a.url, CREATE_POST, {}, { token: author.accessToken });
-    const id = (created.body.data!.createPost as { id: string }).id;
-    await postGraphQL(a.url, 'mutation ($id: ID!) { publishPost(id: $id) { id } }', { id }, { token: author.accessToken });
+    const id = await createPost(graphqlAt(a.url), author.accessToken, { publish: true });
     const titleOnB = async () => {
       const feed = await postGraphQL(b.url, '{ feed(first: 100) { edges { node { id title } } } }');
       return (feed.body.data!.feed as { edges: Array<{ node: { id: string; title: string } }> }).edges.find((e) => e.node.id === id)?.node.title;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { LOGIN, outcome, signUpUser, startTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { adminEnv, asAdmin, setRole, userWithRole } from '../helpers/actors.js';
+import { outcome, signUpUser, useTestApp } from '../helpers/test-app.js';
 
-const ADMIN_PASSWORD = 'admin password 1';
 const CREATE = 'mutation ($t: String!, $b: String!) { createPost(title: $t, body: $b) { id title body published author { id } } }';
 const UPDATE = 'mutation ($id: ID!, $t: String, $b: String) { updatePost(id: $id, title: $t, body: $b) { id title body } }';
 const PUBLISH = 'mutation ($id: ID!) { publishPost(id: $id) { id published } }';
@@ -13,22 +13,18 @@ const MY_POSTS = 'query { myPosts { edges { node { id published } } totalCount }
 const USER_POSTS = 'query { me { id posts { edges { node { id published } } totalCount } } }';
 
 let queries: string[] = [];
-let app: TestApp;
+const app = useTestApp(adminEnv(), { onQuery: (sql) => queries.push(sql) });
 let adminToken: string;
 let author: Awaited<ReturnType<typeof signUpUser>>;
 let stranger: Awaited<ReturnType<typeof signUpUser>>;
 let viewer: Awaited<ReturnType<typeof signUpUser>>;
 
 beforeAll(async () => {
-  const adminEmail = uniqueEmail('admin');
-  app = await startTestApp({ ADMIN_EMAIL: adminEmail, ADMIN_PASSWORD }, { onQuery: (sql) => queries.push(sql) });
-  adminToken = (await app.graphql(LOGIN, { email: adminEmail, password: ADMIN_PASSWORD })).body.data!.login.accessToken;
+  adminToken = (await asAdmin(app)).accessToken;
   author = await signUpUser(app);
   stranger = await signUpUser(app);
-  viewer = await signUpUser(app);
-  await app.graphql('mutation ($id: ID!) { setUserRole(userId: $id, role: VIEWER) { id } }', { id: viewer.user.id }, { token: adminToken });
+  viewer = await userWithRole(app, 'VIEWER', adminToken);
 });
-afterAll(() => app?.stop());
 
 async function draft(token = author.accessToken) {
   const { body } = await app.graphql(CREATE, { t: ' A title ', b: 'Some text' }, { token });
@@ -174,7 +170,7 @@ describe('the feed and its authors, read through a short cache', () => {
     await app.graphql(UPDATE, { id: post.id, t: 'Edited' }, { token: writer.accessToken });
     expect((await feedNode(post.id))?.title).toBe('Edited');
 
-    await app.graphql('mutation ($id: ID!) { setUserRole(userId: $id, role: VIEWER) { id } }', { id: writer.user.id }, { token: adminToken });
+    await setRole(app, adminToken, writer.user.id, 'VIEWER');
     expect((await feedNode(post.id))?.author.role).toBe('VIEWER');
 
     await app.graphql(DELETE, { id: post.id }, { token: adminToken });

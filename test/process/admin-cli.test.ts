@@ -1,20 +1,17 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { makeTempDir, removeTempDir } from '../helpers/data-dir.js';
 import { LOGIN, ME, outcome, signUpUser, startTestApp, uniqueEmail } from '../helpers/test-app.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/admin.js', import.meta.url));
 let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-cli-'));
-  await cp(join(process.env.GATEHOUSE_TEST_TEMPLATE_DIR!, 'pgdata'), join(dataDir, 'pgdata'), { recursive: true });
+  dataDir = await makeTempDir('cli', { migrated: true });
 });
-afterAll(() => rm(dataDir, { recursive: true, force: true }));
+afterAll(() => removeTempDir(dataDir));
 
 async function admin(args: string[], stdin = ''): Promise<{ code: number | null; output: string }> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { ME, postGraphQL, signUpUser, type TestApp } from '../helpers/test-app.js';
+import { ME, graphqlAt, postGraphQL, signUpUser } from '../helpers/test-app.js';
 import { describeWithPostgres } from '../helpers/describe-with-postgres.js';
 
 // `npm run start:cluster` runs dist/cluster.js: N workers sharing one port on PostgreSQL.
@@ -56,8 +56,7 @@ describeWithPostgres('npm run start:cluster on PostgreSQL', () => {
   it('serves from every worker on one port, replaces a worker that dies, and exits 0 on SIGTERM', async () => {
     const cluster = runCluster({ DATABASE_URL: databaseUrl!, CLUSTER_WORKERS: '2' });
     const url = await cluster.ready;
-    const app = { graphql: (query: string, variables?: Record<string, unknown>) => postGraphQL(url, query, variables) } as TestApp;
-    const user = await signUpUser(app);
+    const user = await signUpUser(graphqlAt(url));
 
     // New connections are dealt round-robin to the workers.
     for (let i = 0; i < 20; i++) {

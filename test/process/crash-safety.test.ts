@@ -1,14 +1,10 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { useCleanup } from '../helpers/cleanup.js';
+import { makeTempDir, removeTempDir } from '../helpers/data-dir.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { LOGIN, PASSWORD, REFRESH, SIGN_UP, postGraphQL, uniqueEmail } from '../helpers/test-app.js';
 
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const task of cleanup.splice(0).reverse()) await task();
-});
+const cleanup = useCleanup();
 
 async function start(dataDir: string): Promise<ServerProcess> {
   const server = await startServerProcess({ DATA_DIR: dataDir, JWT_SECRET: 'c'.repeat(40) });
@@ -24,10 +20,8 @@ const CHANGE_PASSWORD = /* GraphQL */ `
 
 describe('crash safety of the embedded database', () => {
   it('keeps every acknowledged write through kill -9 and a restart', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-crash-'));
-    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
-    const template = process.env.GATEHOUSE_TEST_TEMPLATE_DIR;
-    if (template !== undefined) await cp(join(template, 'pgdata'), join(dataDir, 'pgdata'), { recursive: true });
+    const dataDir = await makeTempDir('crash', { migrated: true });
+    cleanup.push(() => removeTempDir(dataDir));
     const first = await start(dataDir);
 
     // 30 sign-ups at once, all acknowledged.

@@ -1,28 +1,19 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { useCleanup } from '../helpers/cleanup.js';
+import { makeTempDir, removeTempDir } from '../helpers/data-dir.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { LOGIN, postGraphQL, signUpUser, type TestApp } from '../helpers/test-app.js';
+import { LOGIN, graphqlAt, signUpUser } from '../helpers/test-app.js';
 
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const task of cleanup.splice(0).reverse()) await task();
-});
+const cleanup = useCleanup();
 
 async function start(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-drain-'));
-  cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
-  const template = process.env.GATEHOUSE_TEST_TEMPLATE_DIR;
-  if (template !== undefined) await cp(join(template, 'pgdata'), join(dataDir, 'pgdata'), { recursive: true });
+  const dataDir = await makeTempDir('drain', { migrated: true });
+  cleanup.push(() => removeTempDir(dataDir));
   const server = await startServerProcess({ DATA_DIR: dataDir, JWT_SECRET: 'a'.repeat(40), ...env });
   cleanup.push(() => server.stop('SIGKILL'));
   return server;
 }
-
-const asApp = (server: ServerProcess) =>
-  ({ graphql: (query: string, variables?: Record<string, unknown>) => postGraphQL(server.url, query, variables) }) as TestApp;
 
 function openSocket(url: string): Promise<Socket> {
   const { hostname, port } = new URL(url);
@@ -48,7 +39,7 @@ describe('graceful drain on SIGTERM', () => {
   it('finishes 50 requests in flight, answers /readyz 503, refuses new connections, exits 0', async () => {
     // Attempts in flight count towards the brute-force limit until they succeed: raise it.
     const server = await start({ LOGIN_MAX_FAILURES: '100' });
-    const user = await signUpUser(asApp(server));
+    const user = await signUpUser(graphqlAt(server.url));
     const body = JSON.stringify({ query: LOGIN, variables: { email: user.email, password: user.password } });
     const head = `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
 

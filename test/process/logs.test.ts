@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { makeTempDir, removeTempDir } from '../helpers/data-dir.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { LOGIN, REFRESH, SIGN_UP, postGraphQL, uniqueEmail } from '../helpers/test-app.js';
 
@@ -14,12 +12,7 @@ let dataDir: string;
 let server: ServerProcess;
 const JWT_SECRET = secret('jwt-secret-that-is-long-enough');
 
-async function migratedDataDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-logs-'));
-  const template = process.env.GATEHOUSE_TEST_TEMPLATE_DIR;
-  if (template !== undefined) await cp(join(template, 'pgdata'), join(dir, 'pgdata'), { recursive: true });
-  return dir;
-}
+const migratedDataDir = () => makeTempDir('logs', { migrated: true });
 
 beforeAll(async () => {
   dataDir = await migratedDataDir();
@@ -27,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.stop('SIGKILL');
-  await rm(dataDir, { recursive: true, force: true });
+  await removeTempDir(dataDir);
 });
 
 const logLines = () =>
@@ -157,7 +150,7 @@ describe('LOG_LEVEL', () => {
       expect(lines).toEqual([]);
     } finally {
       await quiet.stop('SIGKILL');
-      await rm(dir, { recursive: true, force: true });
+      await removeTempDir(dir);
     }
   });
 });

@@ -1,23 +1,19 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { useCleanup } from '../helpers/cleanup.js';
+import { makeTempDir, removeTempDir } from '../helpers/data-dir.js';
 import { LOGIN, ME, PASSWORD, SIGN_UP, postGraphQL, uniqueEmail } from '../helpers/test-app.js';
 import { runToExit, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const task of cleanup.splice(0).reverse()) await task();
-});
+const cleanup = useCleanup();
 
 async function tempDataDir({ migrated }: { migrated: boolean }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-process-'));
-  cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  const template = process.env.GATEHOUSE_TEST_TEMPLATE_DIR;
-  if (migrated && template !== undefined) await cp(join(template, 'pgdata'), join(dir, 'pgdata'), { recursive: true });
+  const dir = await makeTempDir('process', { migrated });
+  cleanup.push(() => removeTempDir(dir));
   return dir;
 }
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { LOGIN, ME, outcome, signUpUser, startTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
+import { adminEnv, asAdmin, userWithRole } from '../helpers/actors.js';
+import { LOGIN, ME, outcome, signUpUser, startTestApp, uniqueEmail, type TestApp, withTestApp } from '../helpers/test-app.js';
 
-const ADMIN_PASSWORD = 'admin password 1';
 const USERS = `query ($first: Int, $after: String) {
   users(first: $first, after: $after) {
     edges { cursor node { id email role } }
@@ -23,9 +23,8 @@ let adminEmail: string;
 let admin: string;
 beforeAll(async () => {
   adminEmail = uniqueEmail('admin');
-  app = await startTestApp({ ADMIN_EMAIL: adminEmail, ADMIN_PASSWORD });
-  const { body } = await app.graphql(LOGIN, { email: adminEmail, password: ADMIN_PASSWORD });
-  admin = body.data!.login.accessToken;
+  app = await startTestApp(adminEnv(adminEmail));
+  admin = (await asAdmin(app)).accessToken;
 });
 afterAll(() => app?.stop());
 
@@ -119,20 +118,16 @@ describe('users', () => {
 
 describe('users with more than 100', () => {
   it('treats first above 100 as 100', async () => {
-    const email = uniqueEmail('admin');
-    const many = await startTestApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD });
-    try {
+    await withTestApp(adminEnv(), async (many) => {
       for (let i = 0; i < 101; i += 10) {
         await Promise.all(Array.from({ length: Math.min(10, 101 - i) }, () => signUpUser(many)));
       }
-      const token = (await many.graphql(LOGIN, { email, password: ADMIN_PASSWORD })).body.data!.login.accessToken;
+      const token = (await asAdmin(many)).accessToken;
       const page = (await many.graphql(USERS, { first: 1000 }, { token })).body.data!.users;
       expect(page.edges).toHaveLength(100);
       expect(page.pageInfo.hasNextPage).toBe(true);
       expect(page.totalCount).toBeGreaterThanOrEqual(102);
-    } finally {
-      await many.stop();
-    }
+    });
   });
 });
 
@@ -156,8 +151,8 @@ describe('setUserRole', () => {
     expect((await app.graphql(ME, {}, { token: user.accessToken })).body.data!.me.role).toBe('VIEWER');
 
     await app.graphql(SET_ROLE, { id: user.user.id, role: 'ADMIN' }, { token: admin });
-    const asAdmin = await app.graphql(USERS, { first: 1 }, { token: user.accessToken });
-    expect(outcome(asAdmin)).toBe('OK');
+    const promoted = await app.graphql(USERS, { first: 1 }, { token: user.accessToken });
+    expect(outcome(promoted)).toBe('OK');
   });
 
   it.each([['an unknown id', randomUUID()], ['a malformed id', 'x']])('answers %s with NOT_FOUND', async (_label, id) => {
@@ -171,15 +166,12 @@ describe('setUserRole', () => {
   });
 
   itWithOwnDatabase('never demotes the last admin, but demotes one of two', async () => {
-    const email = uniqueEmail('solo');
-    const solo = await startTestApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD });
-    try {
-      const login = (await solo.graphql(LOGIN, { email, password: ADMIN_PASSWORD })).body.data!.login;
+    await withTestApp(adminEnv(uniqueEmail('solo')), async (solo) => {
+      const login = await asAdmin(solo);
       const demoteSelf = await solo.graphql(SET_ROLE, { id: login.user.id, role: 'USER' }, { token: login.accessToken });
       expect(outcome(demoteSelf)).toEqual({ code: 'BAD_USER_INPUT', field: 'role', reason: 'LAST_ADMIN' });
 
-      const other = await signUpUser(solo);
-      await solo.graphql(SET_ROLE, { id: other.user.id, role: 'ADMIN' }, { token: login.accessToken });
+      const other = await userWithRole(solo, 'ADMIN', login.accessToken);
       expect(outcome(await solo.graphql(SET_ROLE, { id: login.user.id, role: 'USER' }, { token: login.accessToken }))).toBe('OK');
       // Now the other one is the last.
       expect(outcome(await solo.graphql(SET_ROLE, { id: other.user.id, role: 'VIEWER' }, { token: other.accessToken }))).toEqual({
@@ -187,26 +179,19 @@ describe('setUserRole', () => {
         field: 'role',
         reason: 'LAST_ADMIN',
       });
-    } finally {
-      await solo.stop();
-    }
+    });
   });
 
   itWithOwnDatabase('lets exactly one of two admins demoting each other at once succeed', async () => {
-    const email = uniqueEmail('duel');
-    const duel = await startTestApp({ ADMIN_EMAIL: email, ADMIN_PASSWORD });
-    try {
-      const a = (await duel.graphql(LOGIN, { email, password: ADMIN_PASSWORD })).body.data!.login;
-      const b = await signUpUser(duel);
-      await duel.graphql(SET_ROLE, { id: b.user.id, role: 'ADMIN' }, { token: a.accessToken });
+    await withTestApp(adminEnv(uniqueEmail('duel')), async (duel) => {
+      const a = await asAdmin(duel);
+      const b = await userWithRole(duel, 'ADMIN', a.accessToken);
       const results = await Promise.all([
         duel.graphql(SET_ROLE, { id: b.user.id, role: 'USER' }, { token: a.accessToken }),
         duel.graphql(SET_ROLE, { id: a.user.id, role: 'USER' }, { token: b.accessToken }),
       ]);
       const outcomes = results.map((r) => outcome(r));
       expect(outcomes.filter((o) => o === 'OK')).toHaveLength(1);
-    } finally {
-      await duel.stop();
-    }
+    });
   });
 });

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from '@jest/globals';
-import type { Services } from '../../src/graphql/context.js';
-import { createGraphQLPipeline } from '../../src/graphql/pipeline.js';
+import type { Services } from '../../../src/graphql/context.js';
+import { createGraphQLPipeline } from '../../../src/graphql/pipeline.js';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { declareModules } from '../../src/graphql/schema.js';
-import { modules } from '../../src/modules/registry.js';
-import { clientAddress, trustedProxies } from '../../src/http/trusted-proxies.js';
+import { declareModules } from '../../../src/graphql/schema.js';
+import { modules } from '../../../src/modules/registry.js';
+import { clientAddress, trustedProxies } from '../../../src/http/trusted-proxies.js';
 
 // What an HTTP request and a WebSocket upgrade request both are to Node.
 const requestFrom = (peer: string, forwardedFor?: string) =>

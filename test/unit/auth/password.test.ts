@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createPasswordHasher } from '../../src/auth/password.js';
+import { createPasswordHasher } from '../../../src/auth/password.js';
 
 describe('password hashing', () => {
   it('uses argon2id with the OWASP parameters (m=19456 KiB, t=2, p=1)', async () => {

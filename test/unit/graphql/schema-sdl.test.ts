@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { buildSchema as buildSdlSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectType } from 'graphql';
-import { declareModules, printSchemaSdl } from '../../src/graphql/schema.js';
-import { modules } from '../../src/modules/registry.js';
+import { declareModules, printSchemaSdl } from '../../../src/graphql/schema.js';
+import { modules } from '../../../src/modules/registry.js';
 
 const sdl = printSchemaSdl(declareModules(modules));
 const schema = buildSdlSchema(sdl);
 
 describe('the schema consumers generate code from', () => {
   it('is in schema.graphql exactly as `npm run schema:print` writes it (run it after changing schema/)', () => {
-    expect(readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8')).toBe(sdl);
+    expect(readFileSync(new URL('../../../schema.graphql', import.meta.url), 'utf8')).toBe(sdl);
   });
 
   it('describes every type, field, argument and enum value', () => {

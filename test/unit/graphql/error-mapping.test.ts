@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it, jest } from '@jest/globals';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { GraphQLError } from 'graphql';
-import { AppError, InputError } from '../../src/errors.js';
-import { createFormatError, ERROR_EXTENSIONS } from '../../src/graphql/error-mapping.js';
+import { AppError, InputError } from '../../../src/errors.js';
+import { createFormatError, ERROR_EXTENSIONS } from '../../../src/graphql/error-mapping.js';
 
 const asResolverError = (original: Error) =>
   new GraphQLError(original.message, { path: ['field'], originalError: original });
@@ -97,7 +97,7 @@ describe('formatError', () => {
 
 /** The first column of docs/errors.md's `code` table, and its `reason` table as reason → code. */
 function documentedErrors(): { codes: string[]; reasons: Map<string, string> } {
-  const markdown = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+  const markdown = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
   const table = (firstColumn: string): string[][] => {
     const lines = markdown.split('\n');
     const start = lines.findIndex((line) => new RegExp(`^\\|\\s*${firstColumn}\\s*\\|`).test(line));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { createSessionCache } from '../../src/auth/session-cache.js';
-import type { SessionState } from '../../src/auth/session-store.js';
+import { createSessionCache } from '../../../src/auth/session-cache.js';
+import type { SessionState } from '../../../src/auth/session-store.js';
 
 const state = (userId: string, role: SessionState['role'] = 'USER'): SessionState => ({
   userId,

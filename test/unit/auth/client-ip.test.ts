@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { clientIpKey } from '../../src/auth/client-ip.js';
+import { clientIpKey } from '../../../src/auth/client-ip.js';
 
 describe('clientIpKey', () => {
   it('keeps an IPv4 address as it is', () => {

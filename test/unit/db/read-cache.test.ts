@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createReadCache } from '../../src/db/read-cache.js';
+import { createReadCache } from '../../../src/db/read-cache.js';
 
 function setup(ttlMs = 500, maxEntries = 100) {
   let clock = 0;

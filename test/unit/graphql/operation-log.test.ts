@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'graphql';
-import { REDACTED, redactDocument, redactVariables } from '../../src/graphql/operation-log.js';
+import { REDACTED, redactDocument, redactVariables } from '../../../src/graphql/operation-log.js';
 
 describe('redactVariables', () => {
   it('redacts a variable by the argument it feeds, whatever the client named it', () => {

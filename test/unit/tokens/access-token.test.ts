@@ -1,8 +1,8 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
-import { createAccessTokens } from '../../src/tokens/access-token.js';
-import type { SigningKey } from '../../src/tokens/signing-key.js';
+import { createAccessTokens } from '../../../src/tokens/access-token.js';
+import type { SigningKey } from '../../../src/tokens/signing-key.js';
 
 const secret = randomBytes(32);
 const key: SigningKey = {

@@ -1,10 +1,10 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { AuthenticationError } from '../../src/errors.js';
-import { createAccessTokens } from '../../src/tokens/access-token.js';
-import type { SigningKey } from '../../src/tokens/signing-key.js';
-import { tokenMutation } from '../helpers/token-mutations.js';
+import { AuthenticationError } from '../../../src/errors.js';
+import { createAccessTokens } from '../../../src/tokens/access-token.js';
+import type { SigningKey } from '../../../src/tokens/signing-key.js';
+import { tokenMutation } from '../../helpers/token-mutations.js';
 
 const secret = createSecretKey(randomBytes(32));
 const key: SigningKey = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { jwkThumbprint } from '../../src/tokens/signing-key.js';
+import { jwkThumbprint } from '../../../src/tokens/signing-key.js';
 
 describe('jwkThumbprint', () => {
   it('matches the worked example of RFC 7638 §3.1', () => {

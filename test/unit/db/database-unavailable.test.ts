@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { isDatabaseUnavailable } from '../../src/db/database.js';
+import { isDatabaseUnavailable } from '../../../src/db/database.js';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 // What drizzle throws: its message quotes the query and its parameters, the driver's error is the cause.
