@@ -22,6 +22,8 @@ export interface GraphQLContext {
   readonly credentialsVerifiedFor: Set<string>;
   /** What this request's log line will say about its operation; filled in as it runs. */
   readonly operationLog: OperationLogEntry;
+  /** True for a subscription's context, which lives as long as its socket: nothing may be cached in it. */
+  readonly longLived: boolean;
   /** Per-request batching: a page of 100 posts loads its authors in one query. */
   readonly loaders: { readonly userById: DataLoader<string, UserRecord | null> };
 }

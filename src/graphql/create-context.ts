@@ -51,6 +51,7 @@ export function createContextFunction(services: Services) {
       ...client,
       operationLog,
       credentialsVerifiedFor: new Set(),
+      longLived: false,
       // Made on first use: most operations (`me`, mutations) never load a user by id.
       get loaders() {
         return (loaders ??= { userById: createUserLoader(services, viewer) });
@@ -74,6 +75,7 @@ export function createSocketContext(services: Services, client: ClientInfo, view
     // No log line per socket operation: the socket's own line is written when it closes.
     operationLog: {},
     credentialsVerifiedFor: new Set(),
+    longLived: true,
     // Batches within one event's execution; no cache, since the context lives as long as the socket.
     loaders: { userById: createUserLoader(services, null, { cache: false }) },
   };

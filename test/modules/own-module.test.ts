@@ -4,6 +4,7 @@ import { allow, chain } from 'graphql-shield';
 import { defineChangeTopic } from '../../src/db/change-feed.js';
 import { createEventHub } from '../../src/events/event-hub.js';
 import type { Resolvers } from '../../src/graphql/__generated__/resolvers-types.js';
+import { defineLoader } from '../../src/graphql/loaders.js';
 import { defineModule } from '../../src/graphql/module.js';
 import { canWrite, isAuthenticated } from '../../src/graphql/rules.js';
 import { viewerOf } from '../../src/graphql/viewer-of.js';
@@ -27,6 +28,7 @@ const noteAdded = defineChangeTopic<{ noteId: string }>({
 });
 
 const heard: string[] = [];
+const countBatches: number[] = [];
 
 const notesModule = defineModule({
   name: 'notes',
@@ -52,12 +54,17 @@ const notesModule = defineModule({
       "Each note as it is added."
       noteAdded: Note!
     }
+    extend type User {
+      "How many notes the user wrote."
+      noteCount: Int!
+    }
   `,
   rules: {
     Note: allow,
     Query: { notes: allow },
     Mutation: { addNote: chain(isAuthenticated, canWrite) },
     Subscription: { noteAdded: allow },
+    User: { noteCount: allow },
   },
   records: { Note: ['id', 'authorId', 'text', 'createdAt'] },
   topics: [noteAdded],
@@ -65,6 +72,10 @@ const notesModule = defineModule({
     const notes: NoteRecord[] = [];
     const events = createEventHub<NoteRecord>();
     const cursors = kernel.services.cursors.forList('notes');
+    const noteCounts = defineLoader(async (authorIds: readonly string[]) => {
+      countBatches.push(authorIds.length);
+      return authorIds.map((id) => notes.filter((note) => note.authorId === id).length);
+    });
     kernel.on(noteAdded, ({ noteId }) => {
       heard.push(noteId);
       const note = notes.find((candidate) => candidate.id === noteId);
@@ -92,6 +103,9 @@ const notesModule = defineModule({
       },
       Subscription: {
         noteAdded: { subscribe: () => events.subscribe(), resolve: (note: NoteRecord) => note },
+      },
+      User: {
+        noteCount: (user: { id: string }, _args: unknown, ctx: Parameters<typeof viewerOf>[0]) => noteCounts(ctx).load(user.id),
       },
       Note: {
         author: (note: NoteRecord, _args: unknown, ctx: Parameters<typeof viewerOf>[0]) => ctx.loaders.userById.load(note.authorId),
@@ -126,6 +140,20 @@ describe('a module registered by a test', () => {
       after: firstPage.body.data!.notes.pageInfo.endCursor,
     });
     expect(next.body.data!.notes.edges).toEqual([{ node: { text: 'first' } }]);
+  });
+
+  it('batches its per-request loader: one call for every author of a page', async () => {
+    const [ann, bob] = [await signUpUser(app), await signUpUser(app)];
+    for (const writer of [ann, bob, ann]) await app.graphql(ADD, { text: 'batched' }, { token: writer.accessToken });
+    countBatches.length = 0;
+    const page = await app.graphql('{ notes(first: 3) { edges { node { author { id noteCount } } } } }');
+    const counts = page.body.data!.notes.edges.map((edge: { node: { author: { id: string; noteCount: number } } }) => edge.node.author);
+    expect(counts).toEqual([
+      { id: ann.user.id, noteCount: 2 },
+      { id: bob.user.id, noteCount: 1 },
+      { id: ann.user.id, noteCount: 2 },
+    ]);
+    expect(countBatches).toEqual([2]);
   });
 
   it('is gated by its own rules', async () => {
