@@ -1,11 +1,16 @@
+import { writeFileSync } from 'node:fs';
 import type { CodegenConfig } from '@graphql-codegen/cli';
-import { declareModules } from './src/graphql/schema.js';
+import { declareModules, printPermissionsPage, printSchemaSdl } from './src/graphql/schema.js';
 import { modules } from './src/modules/registry.js';
 
-// `npm run codegen` owns src/graphql/__generated__/ and client/src/__generated__/; never
-// edit them by hand. The server's types come from the registry's modules: their SDL (with
-// `@connection` lists expanded) and the records they map their types to.
+// `npm run codegen` owns schema.graphql, docs/permissions.md, src/graphql/__generated__/
+// and client/src/__generated__/; never edit them by hand. Everything comes from the
+// registry's modules: their SDL (with `@connection` lists expanded), their rules and the
+// records they map their types to. No build needed, so it runs before new resolvers compile.
 const declarations = declareModules(modules);
+// Written first: the client kit's types below are generated from schema.graphql, as a consumer's would be.
+writeFileSync('schema.graphql', printSchemaSdl(declarations));
+writeFileSync('docs/permissions.md', printPermissionsPage(declarations));
 const GENERATED_TO_SRC = '../../';
 const mappers: Record<string, string> = Object.fromEntries(
   modules.flatMap((module) => Object.entries(module.mappers ?? {}).map(([type, path]) => [type, `${GENERATED_TO_SRC}${path}`])),

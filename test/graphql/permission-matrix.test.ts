@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { makeExecutableSchema } from '@graphql-tools/schema';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { declareModules } from '../../src/graphql/schema.js';
 import { modules } from '../../src/modules/registry.js';
@@ -133,9 +132,12 @@ describe('the permission matrix', () => {
 
   it('covers every query and mutation of the built-in modules', () => {
     // A module added later brings its own tests; this matrix is the built-in modules'.
-    const schema = makeExecutableSchema({ typeDefs: [...declareModules(modules.filter((m) => BUILT_IN.has(m.name))).typeDefs] });
-    const names = [...Object.keys(schema.getQueryType()!.getFields()), ...Object.keys(schema.getMutationType()!.getFields())];
+    const { ruleOwners } = declareModules(modules);
+    const names = Object.entries(ruleOwners)
+      .filter(([field, owner]) => /^(Query|Mutation)\./.test(field) && BUILT_IN.has(owner))
+      .map(([field]) => field.split('.')[1]!);
     const covered = new Set(OPERATIONS.map((operation) => fieldOf(operation.query)));
+    expect(names.length).toBeGreaterThan(10);
     expect(names.filter((name: string) => !covered.has(name))).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { modules } from '../../src/modules/registry.js';
 describe('the rules page', () => {
   const page = printPermissionsPage(declareModules(modules));
 
-  it('is in docs/permissions.md exactly as `npm run schema:print` writes it (run it after changing rules)', () => {
+  it('is in docs/permissions.md exactly as `npm run codegen` writes it (run it after changing rules)', () => {
     expect(readFileSync(new URL('../../docs/permissions.md', import.meta.url), 'utf8')).toBe(page);
   });
 

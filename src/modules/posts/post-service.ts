@@ -41,13 +41,18 @@ function checkText(value: string, field: 'title' | 'body', max: number): string 
   return trimmed;
 }
 
-export async function findVisiblePost(deps: PostDependencies, viewer: Viewer | null, id: string): Promise<PostRecord | null> {
+/** The post, when the caller may see it (for other modules too: they pass a post repository). */
+export async function findVisiblePost(
+  deps: Pick<PostDependencies, 'posts'>,
+  viewer: Viewer | null,
+  id: string,
+): Promise<PostRecord | null> {
   const post = isUuid(id) ? await deps.posts.findById(id) : null;
   return post !== null && canSeePost(viewer, post) ? post : null;
 }
 
 /** NOT_FOUND when the caller cannot see it; FORBIDDEN when it can but it is not theirs. */
-async function findOwnPost(deps: PostDependencies, viewer: Viewer, id: string): Promise<PostRecord> {
+async function findOwnPost(deps: Pick<PostDependencies, 'posts'>, viewer: Viewer, id: string): Promise<PostRecord> {
   const post = await findVisiblePost(deps, viewer, id);
   if (post === null) throw new NotFoundError('No such post.');
   if (post.authorId !== viewer.userId && viewer.role !== 'ADMIN') {

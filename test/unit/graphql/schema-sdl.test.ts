@@ -8,7 +8,7 @@ const sdl = printSchemaSdl(declareModules(modules));
 const schema = buildSdlSchema(sdl);
 
 describe('the schema consumers generate code from', () => {
-  it('is in schema.graphql exactly as `npm run schema:print` writes it (run it after changing schema/)', () => {
+  it('is in schema.graphql exactly as `npm run codegen` writes it (run it after changing schema/)', () => {
     expect(readFileSync(new URL('../../../schema.graphql', import.meta.url), 'utf8')).toBe(sdl);
   });
 
