@@ -10,7 +10,6 @@ import { registerDrain } from './http/drain.js';
 import { registerErrorReplies } from './http/error-replies.js';
 import { registerGraphQLRoute } from './http/graphql-route.js';
 import { BODY_LIMIT_BYTES, createHttpServer } from './http/http-server.js';
-import { registerIdeRoutes } from './http/ide-routes.js';
 import { registerJwksRoute } from './http/jwks-route.js';
 import { listen } from './http/listen.js';
 import { registerProbes } from './http/probes.js';
@@ -59,20 +58,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   try {
     await database.migrate();
     kernel = await createKernel(config, database, log, options);
-    const { services, signingKey } = kernel;
+    const { services } = kernel;
     started = await startModules(options.modules ?? modules, kernel, () => new Set(database.changes.topics.keys()));
-    const pipeline = createGraphQLPipeline({
-      schema: started.schema,
-      services,
-      isProduction: config.isProduction,
-      clientAddress: (request) => clientAddress(request, trusted),
-      log,
-    });
-    apollo = createApolloServer(pipeline, {
-      introspection: config.enableIntrospection,
-      logger: log,
-      operationLog: requestLog.operationLog,
-    });
+    const clientOf = (request: Parameters<typeof clientAddress>[0]) => clientAddress(request, trusted);
+    const pipeline = createGraphQLPipeline({ schema: started.schema, services, isProduction: config.isProduction, clientAddress: clientOf, log });
+    apollo = createApolloServer(pipeline, { introspection: config.enableIntrospection, logger: log, operationLog: requestLog.operationLog });
     await apollo.start();
 
     await registerBrowserPolicies(http, config);
@@ -80,14 +70,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       context: (request) => pipeline.createContext(request.raw, requestLog.entryFor(request)),
       ide: config.enablePlayground,
     });
-    if (config.enablePlayground) registerIdeRoutes(http);
     registerProbes(http, database, () => drain.draining);
     registerErrorReplies(http, config);
-    registerJwksRoute(http, signingKey.jwks);
+    registerJwksRoute(http, kernel.signingKey.jwks);
 
     subscriptions = createSubscriptionServer({ pipeline, services, changes: database.changes, maxPayloadBytes: BODY_LIMIT_BYTES, log });
-    const upgrades = subscriptions;
-    http.server.on('upgrade', (request, socket, head) => upgrades.handleUpgrade(request, socket, head));
+    http.server.on('upgrade', subscriptions.handleUpgrade);
 
     url = await listen(http, config);
   } catch (error) {

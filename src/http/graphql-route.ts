@@ -2,16 +2,16 @@ import type { ApolloServer } from '@apollo/server';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLContext } from '../graphql/context.js';
-import { serveIdePage } from './ide-routes.js';
+import { registerIdeRoutes, serveIdePage } from './ide-routes.js';
 
 export interface GraphQLRouteOptions {
   /** Each request's context. */
   context: (request: FastifyRequest) => Promise<GraphQLContext>;
-  /** ENABLE_PLAYGROUND: a browser's GET /graphql gets the IDE page. */
+  /** ENABLE_PLAYGROUND: a browser's GET /graphql gets the IDE page, and its assets are served. */
   ide: boolean;
 }
 
-/** GET and POST /graphql, answered by a started Apollo Server. */
+/** GET and POST /graphql, answered by a started Apollo Server (and the IDE's routes when enabled). */
 export function registerGraphQLRoute(
   fastify: FastifyInstance,
   apollo: ApolloServer<GraphQLContext>,
@@ -23,4 +23,5 @@ export function registerGraphQLRoute(
     ...(options.ide && { preHandler: serveIdePage }),
     handler: fastifyApolloHandler(apollo, { context: options.context }),
   });
+  if (options.ide) registerIdeRoutes(fastify);
 }
