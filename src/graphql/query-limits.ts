@@ -12,7 +12,7 @@ import {
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { CONTRACT_CODE } from '../errors.js';
-import { MAX_PAGE_SIZE } from '../pagination/connection.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../pagination/connection.js';
 
 /** What one operation may ask for; beyond it, GRAPHQL_VALIDATION_FAILED before anything runs. */
 export const QUERY_LIMITS = {
@@ -45,11 +45,13 @@ export const queryLimitRules: ValidationRule[] = [
   maxDirectivesRule({ n: QUERY_LIMITS.maxDirectives, ...reject }),
 ];
 
-// A connection's cost grows with the page it asks for (`first`, capped as the resolvers
-// cap it, default from the schema); every other field costs 1 plus its selection.
-const connectionEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
-  if (typeof args.first !== 'number') return 1 + childComplexity;
-  return 1 + Math.min(Math.max(args.first, 1), MAX_PAGE_SIZE) * childComplexity;
+// A connection's cost grows with the page the resolver will serve: `first` capped as the
+// resolvers cap it, and an omitted or explicit `null` billed as the default page (20), as
+// served, not as 1. Every other field costs 1 plus its selection.
+const connectionEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  if (!field.args.some((arg) => arg.name === 'first')) return 1 + childComplexity;
+  const first = typeof args.first === 'number' ? args.first : DEFAULT_PAGE_SIZE;
+  return 1 + Math.min(Math.max(first, 1), MAX_PAGE_SIZE) * childComplexity;
 };
 
 // graphql-query-complexity stops expanding fragments after this many nodes.

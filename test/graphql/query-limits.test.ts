@@ -129,6 +129,22 @@ describe('the cost limit', () => {
     expect(response.body.errors).toBeUndefined();
   });
 
+  it('bills an omitted or explicit null `first` as the page of 20 the resolvers serve, not as 1', async () => {
+    const nested = /* GraphQL */ `
+      query Nested($n: Int) {
+        feed(first: $n) { edges { node { author { a: posts(first: $n) { ...Page } b: posts(first: $n) { ...Page } c: posts(first: $n) { ...Page } } } } }
+      }
+      fragment Page on PostConnection { edges { node { id title body published createdAt updatedAt author { id name role createdAt } } } }
+    `;
+    expect(outcome(await app.graphql(nested, { n: null }))).toEqual(VALIDATION_FAILED);
+    expect(outcome(await app.graphql(nested, {}))).toEqual(VALIDATION_FAILED);
+    const literal = nested.replace('($n: Int)', '').replaceAll('$n', 'null');
+    expect(outcome(await app.graphql(literal))).toEqual(VALIDATION_FAILED);
+    // Within the depth and alias limits: only the cost can refuse it, and small pages pass.
+    const small = await app.graphql(nested, { n: 5 });
+    expect(small.body.errors).toBeUndefined();
+  });
+
   it('counts a `first` over 100 as 100, as the resolvers do', async () => {
     const response = await app.graphql(FEED, { first: 1_000_000 });
     expect(response.body.errors).toBeUndefined();
