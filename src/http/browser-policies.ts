@@ -23,8 +23,10 @@ export async function registerBrowserPolicies(fastify: FastifyInstance, config: 
     strictTransportSecurity: config.isProduction ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginResourcePolicy: { policy: config.corsOrigins.length > 0 ? 'cross-origin' : 'same-origin' },
   });
-  fastify.addHook('onRequest', (_request, reply, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);
+    // GraphQL answers hold tokens and personal data: no shared or browser cache may keep one.
+    if (request.url === '/graphql' || request.url.startsWith('/graphql?')) reply.header('cache-control', 'no-store');
     done();
   });
   // No CORS_ORIGINS: no CORS headers at all, so browsers allow same-origin callers only.

@@ -54,6 +54,17 @@ describe('security headers', () => {
     }
   });
 
+  it.each([
+    ['an answer', (app: TestApp) => post(app)],
+    ['a 401', (app: TestApp) => post(app, { authorization: 'Bearer nonsense' })],
+    ['a malformed body (400)', (app: TestApp) => fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' })],
+    ['a GET query', (app: TestApp) => fetch(`${app.url}/graphql?query=${encodeURIComponent('{ me { id } }')}`, { headers: { 'apollo-require-preflight': 'true' } })],
+  ])('forbid caching every /graphql response: %s', async (_label, request) => {
+    for (const app of [production, plain]) {
+      expect((await request(app)).headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
   it('asks browsers for HTTPS only in production (Strict-Transport-Security)', async () => {
     expect((await post(production)).headers.get('strict-transport-security')).toBe(
       'max-age=31536000; includeSubDomains',
