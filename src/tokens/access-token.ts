@@ -119,6 +119,10 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
       // RFC 7515 §4.1.11: extensions listed in "crit" must be understood; we understand none.
       if ('crit' in header) throw invalid();
       if (!isAccessTokenClaims(payload)) throw invalid();
+      // Signed with our key but not as we sign: issued in the future, or living longer than
+      // ACCESS_TOKEN_TTL_SECONDS (a leaked key's forgeries, or a token from a longer-lived
+      // configuration). Lowering the TTL thus ends longer tokens at once.
+      if (payload.iat > now() + CLOCK_TOLERANCE_SECONDS || payload.exp - payload.iat > ttlSeconds) throw invalid();
       // A token with nbf is cached only once valid, so the cache never skips that check.
       if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
       verified.set(token, Object.freeze(payload));

@@ -44,6 +44,20 @@ describe('access tokens', () => {
     expect(a.jti).not.toBe(b.jti);
   });
 
+  it('refuses a token signed with our key whose lifetime exceeds the configured one, or issued in the future', () => {
+    const forge = (claims: { iat: number; exp: number }) =>
+      jwt.sign({ sub: 'u-1', sid: 's-1', jti: 'j', role: 'USER', scope: 'read write', ...claims }, secret, {
+        algorithm: 'HS256',
+        header: { alg: 'HS256', typ: 'at+jwt' },
+        issuer: 'gatehouse',
+        audience: 'gatehouse',
+      });
+    expect(tokensAt(T0).verify(forge({ iat: T0, exp: T0 + 900 })).sub).toBe('u-1');
+    for (const claims of [{ iat: T0, exp: T0 + 901 }, { iat: T0, exp: T0 + 10 * 365 * 86_400 }, { iat: T0 + 60, exp: T0 + 960 }]) {
+      expect(() => tokensAt(T0).verify(forge(claims))).toThrow(expect.objectContaining({ code: 'TOKEN_INVALID' }));
+    }
+  });
+
   it('accepts a token for less than 5 seconds after exp (clock tolerance)', () => {
     const { token } = tokensAt(T0).sign(subject);
     expect(tokensAt(T0 + 904).verify(token).sub).toBe('u-1');
