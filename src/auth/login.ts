@@ -1,5 +1,5 @@
 import { AuthenticationError } from '../errors.js';
-import { MAX_PASSWORD_LENGTH } from '../users/user-input.js';
+import { isImpossibleEmail, MAX_PASSWORD_LENGTH } from '../users/user-input.js';
 import { issueAuthPayload, type AuthPayloadRecord } from './auth-payload.js';
 import type { AuthDependencies } from './auth-dependencies.js';
 
@@ -22,7 +22,7 @@ export async function login(deps: AuthDependencies, input: LoginInput): Promise<
   // No password this long was ever accepted; cap what an attacker can make us hash.
   const password = input.password.slice(0, MAX_PASSWORD_LENGTH * 2 + 1);
   const attempt = await deps.loginThrottle.attempt(email, input.clientIp);
-  const found = email === '' ? null : await deps.users.findCredentialsByEmail(email);
+  const found = isImpossibleEmail(email) ? null : await deps.users.findCredentialsByEmail(email);
   const valid =
     found === null
       ? await deps.passwords.verifyDummy(password)

@@ -7,11 +7,19 @@ const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 256;
 const MAX_NAME_LENGTH = 100;
+// Control characters (NUL cannot even be stored), bidirectional controls and zero-width
+// characters: an address holding one displays like another address.
+const INVISIBLE_OR_CONTROL = /[\p{Cc}\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/u;
+
+/** Whether an email, as given, could never have been accepted at sign-up (so no lookup is needed). */
+export function isImpossibleEmail(email: string): boolean {
+  return email === '' || email.length > MAX_EMAIL_LENGTH || INVISIBLE_OR_CONTROL.test(email);
+}
 
 /** Trims and validates an email address; throws InputError on field "email". */
 export function parseEmail(raw: string): string {
   const email = raw.trim();
-  if (email.length > MAX_EMAIL_LENGTH || !EMAIL_PATTERN.test(email)) {
+  if (isImpossibleEmail(email) || !EMAIL_PATTERN.test(email)) {
     throw new InputError('INVALID_INPUT', 'email', 'Enter a valid email address.');
   }
   return email;

@@ -59,6 +59,9 @@ describe('signUp', () => {
     ['an email with spaces inside', 'ann smith@example.com', 'email'],
     ['an email with two @', 'ann@@example.com', 'email'],
     ['an email over 254 characters', `${'a'.repeat(250)}@example.com`, 'email'],
+    ['an email with a NUL character', 'ann\u0000@example.com', 'email'],
+    ['an email with a right-to-left override', 'ann\u202E@example.com', 'email'],
+    ['an email with a zero-width space', 'an\u200Bn@example.com', 'email'],
   ])('rejects %s with BAD_USER_INPUT on field "email"', async (_label, email, field) => {
     const { status, body } = await app.graphql(SIGN_UP, { email, password: PASSWORD });
     expect(status).toBe(200);
@@ -81,6 +84,14 @@ describe('signUp', () => {
       message,
       extensions: { code: 'BAD_USER_INPUT', field: 'password' },
     });
+  });
+
+  it('answers a login with a NUL, bidi or zero-width character in the email as wrong credentials, not a server error', async () => {
+    const login = 'mutation ($e: String!) { login(email: $e, password: "whatever it is") { accessToken } }';
+    for (const email of ['ann\u0000@example.com', 'ann\u202E@example.com', 'an\u200Bn@example.com']) {
+      const { body } = await app.graphql(login, { e: email });
+      expect(body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'INVALID_CREDENTIALS' });
+    }
   });
 
   it('rejects a name over 100 characters with BAD_USER_INPUT on field "name"', async () => {

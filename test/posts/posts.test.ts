@@ -37,6 +37,15 @@ describe('createPost', () => {
     expect(body.data!.createPost).toMatchObject({ title: 'Hello', body: 'World', published: false, author: { id: author.user.id } });
   });
 
+  it('refuses control characters (NUL included) in a title or a body with BAD_USER_INPUT, keeping line breaks in a body', async () => {
+    const token = author.accessToken;
+    expect(outcome(await app.graphql(CREATE, { t: 'a\u0000b', b: 'b' }, { token }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'title' });
+    expect(outcome(await app.graphql(CREATE, { t: 'a\nb', b: 'b' }, { token }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'title' });
+    expect(outcome(await app.graphql(CREATE, { t: 't', b: 'a\u0000b' }, { token }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'body' });
+    const kept = await app.graphql(CREATE, { t: 't', b: 'line\n\tindented\r\n' }, { token });
+    expect(kept.body.data!.createPost.body).toBe('line\n\tindented\r\n');
+  });
+
   it('needs a token, then the write scope', async () => {
     expect(outcome(await app.graphql(CREATE, { t: 't', b: 'b' }))).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_MISSING' });
     expect(outcome(await app.graphql(CREATE, { t: 't', b: 'b' }, { token: viewer.accessToken }))).toEqual({ code: 'FORBIDDEN' });

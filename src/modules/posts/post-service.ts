@@ -33,10 +33,17 @@ function canSeeDraftsOf(viewer: Viewer | null, authorId: string): boolean {
   return viewer?.userId === authorId || viewer?.role === 'ADMIN';
 }
 
+// A title is one line; a body keeps tabs and line breaks. No other control character (NUL
+// cannot even be stored in PostgreSQL text).
+const FORBIDDEN = { title: /\p{Cc}/u, body: /[^\P{Cc}\t\n\r]/u };
+
 function checkText(value: string, field: 'title' | 'body', max: number): string {
   const trimmed = field === 'title' ? value.trim() : value;
   if (trimmed.trim() === '' || [...trimmed].length > max) {
     throw new InputError('INVALID_INPUT', field, `The ${field} must be 1 to ${max} characters long.`);
+  }
+  if (FORBIDDEN[field].test(trimmed)) {
+    throw new InputError('INVALID_INPUT', field, `The ${field} must not contain control characters.`);
   }
   return trimmed;
 }
