@@ -86,6 +86,12 @@ function formatFor(options: FormatErrorOptions) {
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+    // Apollo's own refusals with a 4xx status and no code (a persisted query whose hash does
+    // not match its text): the client's mistake, not an internal error to log.
+    const http = original instanceof GraphQLError ? (original.extensions.http as { status?: number } | undefined) : undefined;
+    if (http?.status !== undefined && http.status >= 400 && http.status < 500) {
+      return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
+    }
     options.onInternalError(original);
     if (isDatabaseUnavailable(original)) {
       return {

@@ -119,6 +119,14 @@ describe('HTTP endpoints', () => {
     expect(body.errors[0]!.extensions.code).toBe('OPERATION_RESOLUTION_FAILURE');
   });
 
+  it('answers a persisted query whose hash does not match its text with 400 BAD_REQUEST, not an internal error', async () => {
+    const persistedQuery = { version: 1, sha256Hash: 'a'.repeat(64) };
+    const response = await post(JSON.stringify({ query: '{ me { id } }', extensions: { persistedQuery } }));
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    expect(body.errors).toEqual([{ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } }]);
+  });
+
   it('answers a body without a query with 400', async () => {
     const response = await post(JSON.stringify({ variables: {} }));
     expect(response.status).toBe(400);
