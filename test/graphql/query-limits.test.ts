@@ -187,4 +187,17 @@ describe('field suggestions', () => {
     expect(outcome(response)).toEqual(VALIDATION_FAILED);
     expect(response.body.errors![0]!.message).not.toMatch(/Did you mean/);
   });
+
+  it('hides them in production for enum values too, in literals and in variables', async () => {
+    const document = 'mutation ($role: Role!) { setUserRole(userId: "x", role: $role) { id } }';
+    for (const server of [app, production]) {
+      const byVariable = await server.graphql(document, { role: 'ADMN' });
+      const byLiteral = await server.graphql('mutation { setUserRole(userId: "x", role: ADMN) { id } }');
+      expect(outcome(byVariable)).toEqual({ code: 'BAD_USER_INPUT' });
+      expect(outcome(byLiteral)).toEqual(VALIDATION_FAILED);
+      const messages = [byVariable, byLiteral].map((response) => response.body.errors![0]!.message);
+      if (server === production) for (const message of messages) expect(message).not.toMatch(/Did you mean/);
+      else for (const message of messages) expect(message).toMatch(/Did you mean the enum value "ADMIN"\?/);
+    }
+  });
 });
