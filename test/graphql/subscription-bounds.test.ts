@@ -1,0 +1,136 @@
+import { describe, expect, it } from '@jest/globals';
+import WebSocket from 'ws';
+import { createPost } from '../helpers/operations.js';
+import { subscriptionClient, type Subscription } from '../helpers/subscription-client.js';
+import { ME, signUpUser, useTestApp } from '../helpers/test-app.js';
+
+const POST_PUBLISHED = 'subscription { postPublished { id } }';
+const LIMITS = { maxSocketsPerAddress: 3, maxSockets: 6, maxOperationsPerSocket: 3 };
+
+interface RawSocketOptions {
+  /** Every address in 127.0.0.0/8 reaches the server: another one acts as another client. */
+  localAddress?: string;
+  origin?: string;
+}
+
+/** A bare graphql-ws socket: it sends nothing until told, so it is counted without connection_init. */
+function rawSocket(baseUrl: string, { localAddress = '127.0.0.1', origin }: RawSocketOptions = {}) {
+  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', {
+    localAddress,
+    ...(origin !== undefined && { origin }),
+  });
+  socket.on('error', () => {});
+  /** 101 once upgraded, else the handshake's HTTP status. */
+  const handshake = new Promise<number>((resolve) => {
+    socket.once('open', () => resolve(101));
+    socket.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      socket.terminate();
+    });
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  /** Sends connection_init and resolves on connection_ack (rejects if the socket closes first). */
+  const acknowledged = async () => {
+    if ((await handshake) !== 101) throw new Error('the handshake was refused');
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    await new Promise<void>((resolve, reject) => {
+      socket.on('message', (data) => JSON.parse(String(data)).type === 'connection_ack' && resolve());
+      void closed.then(({ code, reason }) => reject(new Error(`closed ${code} ${reason}`)));
+    });
+  };
+  const close = async () => {
+    socket.close();
+    await closed;
+  };
+  return { handshake, closed, acknowledged, close };
+}
+
+type RawSocket = ReturnType<typeof rawSocket>;
+
+/** Opens `count` sockets from one address and waits until each is upgraded. */
+async function hold(baseUrl: string, localAddress: string, count: number): Promise<RawSocket[]> {
+  const sockets = Array.from({ length: count }, () => rawSocket(baseUrl, { localAddress }));
+  expect(await Promise.all(sockets.map((socket) => socket.handshake))).toEqual(sockets.map(() => 101));
+  return sockets;
+}
+
+/** The server counts a socket out when it sees the close, a moment after the client does. */
+async function admittedSoon(baseUrl: string, localAddress: string): Promise<RawSocket> {
+  let outcome: unknown;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const socket = rawSocket(baseUrl, { localAddress });
+    outcome = await socket.acknowledged().then(() => 'acknowledged', (error: Error) => error.message);
+    if (outcome === 'acknowledged') return socket;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no socket from ${localAddress} was admitted: ${String(outcome)}`);
+}
+
+describe('socket bounds', () => {
+  /** Publishes posts until `subscription` sees one (it is registered a moment after it is sent). */
+  async function receivesAPost(subscription: Subscription, token: string): Promise<boolean> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const id = await createPost(app, token, { publish: true });
+      const seen = await subscription.next(250).then((result) => result.data?.postPublished?.id === id, () => false);
+      if (seen) return true;
+    }
+    return false;
+  }
+
+  const app = useTestApp({}, { socketLimits: LIMITS });
+
+  it('closes the socket past the per-address bound with 4429, while another address still connects', async () => {
+    // Upgraded only, no connection_init: unauthenticated sockets count from the upgrade on.
+    const held = await hold(app.url, '127.0.0.2', LIMITS.maxSocketsPerAddress);
+    const extra = rawSocket(app.url, { localAddress: '127.0.0.2' });
+    expect(await extra.closed).toEqual({ code: 4429, reason: 'Too many sockets from this address' });
+
+    const other = rawSocket(app.url, { localAddress: '127.0.0.3' });
+    await expect(other.acknowledged()).resolves.toBeUndefined();
+
+    // The held address's count is released on close.
+    await Promise.all(held.map((socket) => socket.close()));
+    const again = await admittedSoon(app.url, '127.0.0.2');
+    await Promise.all([other.close(), again.close()]);
+  });
+
+  it('answers another user over HTTP while one address holds its maximum of sockets', async () => {
+    const held = await hold(app.url, '127.0.0.2', LIMITS.maxSocketsPerAddress);
+    const user = await signUpUser(app);
+    const response = await app.graphql(ME, {}, { token: user.accessToken });
+    expect(response.status).toBe(200);
+    expect(response.body.data?.me).toMatchObject({ id: user.user.id });
+    await Promise.all(held.map((socket) => socket.close()));
+  });
+
+  it('closes a socket past the total bound with 4429, whichever address it comes from', async () => {
+    const held = [
+      ...(await hold(app.url, '127.0.0.4', LIMITS.maxSocketsPerAddress)),
+      ...(await hold(app.url, '127.0.0.5', LIMITS.maxSockets - LIMITS.maxSocketsPerAddress)),
+    ];
+    const extra = rawSocket(app.url, { localAddress: '127.0.0.6' });
+    expect(await extra.closed).toEqual({ code: 4429, reason: 'Too many sockets' });
+    await Promise.all(held.map((socket) => socket.close()));
+  });
+
+  it('closes the socket with 4429 at one subscription more than the per-socket bound at once', async () => {
+    const author = await signUpUser(app);
+    const client = subscriptionClient(app.url);
+    try {
+      await client.connected;
+      const running = Array.from({ length: LIMITS.maxOperationsPerSocket }, () => client.subscribe(POST_PUBLISHED));
+      // A completed subscription no longer counts: its place can be taken.
+      running.shift()!.stop();
+      const replacement = client.subscribe(POST_PUBLISHED);
+      await expect(receivesAPost(replacement, author.accessToken)).resolves.toBe(true);
+      expect(await Promise.race([client.closed, 'open'])).toBe('open');
+
+      client.subscribe(POST_PUBLISHED);
+      await expect(client.closed).resolves.toMatchObject({ code: 4429, reason: 'Too many subscriptions on this socket' });
+    } finally {
+      await client.dispose();
+    }
+  });
+});
