@@ -76,7 +76,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registerErrorReplies(http, config);
     registerJwksRoute(http, kernel.signingKey.jwks);
 
-    const sockets = { limits: options.socketLimits };
+    const sockets = { allowedOrigins: config.corsOrigins, limits: options.socketLimits };
     subscriptions = createSubscriptionServer({ pipeline, services, changes: database.changes, maxPayloadBytes: BODY_LIMIT_BYTES, log, ...sockets });
     http.server.on('upgrade', subscriptions.handleUpgrade);
 

@@ -15,6 +15,7 @@ import type { Services } from './context.js';
 import type { ClientInfo } from './create-context.js';
 import type { GraphQLPipeline } from './pipeline.js';
 import { createSocketCounter, SOCKET_LIMITS, SOCKET_REFUSALS, type SocketLimits } from './socket-limits.js';
+import { isAllowedSocketOrigin } from './socket-origin.js';
 
 /** graphql-ws's and RFC 6455's close codes we send. */
 const CLOSE = {
@@ -53,6 +54,8 @@ export interface SubscriptionServerOptions {
   changes: Pick<ChangeFeed, 'on' | 'onReset'>;
   /** The largest WebSocket message accepted, in bytes. */
   maxPayloadBytes: number;
+  /** The origins a browser's handshake may come from (CORS_ORIGINS); empty = the server's own only. */
+  allowedOrigins: readonly string[];
   /** @default SOCKET_LIMITS (tests lower them) */
   limits?: Partial<SocketLimits>;
   log: Log;
@@ -263,6 +266,10 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       if (closing || path !== '/graphql') {
         const status = closing ? '503 Service Unavailable' : '404 Not Found';
         socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
+      if (!isAllowedSocketOrigin(request.headers, options.allowedOrigins)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
       webSockets.handleUpgrade(request, socket, head, (webSocket) => {

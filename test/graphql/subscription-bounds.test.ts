@@ -1,53 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import WebSocket from 'ws';
 import { createPost } from '../helpers/operations.js';
+import { rawSocket, type RawSocket } from '../helpers/raw-socket.js';
 import { subscriptionClient, type Subscription } from '../helpers/subscription-client.js';
 import { ME, signUpUser, useTestApp } from '../helpers/test-app.js';
 
 const POST_PUBLISHED = 'subscription { postPublished { id } }';
 const LIMITS = { maxSocketsPerAddress: 3, maxSockets: 6, maxOperationsPerSocket: 3 };
-
-interface RawSocketOptions {
-  /** Every address in 127.0.0.0/8 reaches the server: another one acts as another client. */
-  localAddress?: string;
-  origin?: string;
-}
-
-/** A bare graphql-ws socket: it sends nothing until told, so it is counted without connection_init. */
-function rawSocket(baseUrl: string, { localAddress = '127.0.0.1', origin }: RawSocketOptions = {}) {
-  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', {
-    localAddress,
-    ...(origin !== undefined && { origin }),
-  });
-  socket.on('error', () => {});
-  /** 101 once upgraded, else the handshake's HTTP status. */
-  const handshake = new Promise<number>((resolve) => {
-    socket.once('open', () => resolve(101));
-    socket.once('unexpected-response', (_request, response) => {
-      resolve(response.statusCode ?? 0);
-      socket.terminate();
-    });
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-  );
-  /** Sends connection_init and resolves on connection_ack (rejects if the socket closes first). */
-  const acknowledged = async () => {
-    if ((await handshake) !== 101) throw new Error('the handshake was refused');
-    socket.send(JSON.stringify({ type: 'connection_init' }));
-    await new Promise<void>((resolve, reject) => {
-      socket.on('message', (data) => JSON.parse(String(data)).type === 'connection_ack' && resolve());
-      void closed.then(({ code, reason }) => reject(new Error(`closed ${code} ${reason}`)));
-    });
-  };
-  const close = async () => {
-    socket.close();
-    await closed;
-  };
-  return { handshake, closed, acknowledged, close };
-}
-
-type RawSocket = ReturnType<typeof rawSocket>;
 
 /** Opens `count` sockets from one address and waits until each is upgraded. */
 async function hold(baseUrl: string, localAddress: string, count: number): Promise<RawSocket[]> {
