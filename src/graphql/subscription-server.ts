@@ -278,6 +278,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         if ('refused' in admitted) {
           log.info({ path: '/graphql', transport: 'websocket', closeCode: CLOSE.tooMany, reason: admitted.refused }, 'websocket refused');
           webSocket.close(CLOSE.tooMany, admitted.refused);
+          // Uncounted, it may not outlive the close handshake (ws would wait 30 s for a silent client).
+          const cut = setTimeout(() => webSocket.terminate(), CLOSE_HANDSHAKE_MS);
+          webSocket.once('close', () => clearTimeout(cut));
           return;
         }
         webSocket.once('close', admitted.release);

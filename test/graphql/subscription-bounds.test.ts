@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from '@jest/globals';
 import { createPost } from '../helpers/operations.js';
 import { rawSocket, type RawSocket } from '../helpers/raw-socket.js';
@@ -52,6 +55,25 @@ describe('socket bounds', () => {
     await Promise.all(held.map((socket) => socket.close()));
     const again = await admittedSoon(app.url, '127.0.0.2');
     await Promise.all([other.close(), again.close()]);
+  });
+
+  it('cuts a refused socket whose client never answers the close', async () => {
+    const held = await hold(app.url, '127.0.0.2', LIMITS.maxSocketsPerAddress);
+    const { port } = new URL(app.url);
+    const silent = connect({ host: '127.0.0.1', port: Number(port), localAddress: '127.0.0.2' });
+    silent.write(
+      'GET /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+        'Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n',
+    );
+    let received = '';
+    silent.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    const started = performance.now();
+    await new Promise((resolve) => silent.once('close', resolve));
+    expect(received).toMatch(/^HTTP\/1\.1 101 /);
+    expect(received).toContain('Too many sockets from this address');
+    expect(performance.now() - started).toBeLessThan(5_000);
+    await Promise.all(held.map((socket) => socket.close()));
   });
 
   it('answers another user over HTTP while one address holds its maximum of sockets', async () => {
