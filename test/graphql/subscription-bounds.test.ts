@@ -114,3 +114,17 @@ describe('socket bounds', () => {
     }
   });
 });
+
+describe('socket bounds behind a trusted proxy', () => {
+  const app = useTestApp({ TRUST_PROXY: '127.0.0.1' }, { socketLimits: { maxSocketsPerAddress: 1 } });
+  const from = (client: string) => rawSocket(app.url, { headers: { 'x-forwarded-for': client } });
+
+  it('count per client address as X-Forwarded-For names it, not per proxy', async () => {
+    const first = from('203.0.113.1');
+    await expect(first.acknowledged()).resolves.toBeUndefined();
+    expect(await from('203.0.113.1').closed).toEqual({ code: 4429, reason: 'Too many sockets from this address' });
+    const other = from('203.0.113.2');
+    await expect(other.acknowledged()).resolves.toBeUndefined();
+    await Promise.all([first.close(), other.close()]);
+  });
+});

@@ -4,13 +4,15 @@ export interface RawSocketOptions {
   /** Every address in 127.0.0.0/8 reaches the server: another one acts as another client. */
   localAddress?: string;
   origin?: string;
+  headers?: Record<string, string>;
 }
 
 /** A bare graphql-ws socket: it sends nothing until told, so it is counted without connection_init. */
-export function rawSocket(baseUrl: string, { localAddress = '127.0.0.1', origin }: RawSocketOptions = {}) {
+export function rawSocket(baseUrl: string, { localAddress = '127.0.0.1', origin, headers }: RawSocketOptions = {}) {
   const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', {
     localAddress,
     ...(origin !== undefined && { origin }),
+    ...(headers !== undefined && { headers }),
   });
   socket.on('error', () => {});
   /** 101 once upgraded, else the handshake's HTTP status. */
