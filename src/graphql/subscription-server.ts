@@ -26,7 +26,10 @@ const CLOSE = {
   /** The database cannot be reached to check the token: reconnect shortly. */
   tryAgainLater: 1013,
   internalError: 4500,
-  /** A bound of SOCKET_LIMITS is reached (per address, in total, or subscriptions on one socket). */
+  /**
+   * A bound of SOCKET_LIMITS is reached (per address, in total, or subscriptions on one
+   * socket); the reason names which. graphql-ws sends it too, for a second connection_init.
+   */
   tooMany: 4429,
 } as const;
 
