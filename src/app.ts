@@ -4,7 +4,7 @@ import { createApolloServer } from './graphql/apollo-server.js';
 import { createGraphQLPipeline } from './graphql/pipeline.js';
 import type { GatehouseModule } from './graphql/module.js';
 import { startModules, type StartedModules } from './graphql/start-modules.js';
-import { createSubscriptionServer, type SubscriptionServer } from './graphql/subscription-server.js';
+import { createSubscriptionServer, type SubscriptionServer, type SubscriptionServerOptions } from './graphql/subscription-server.js';
 import { registerBrowserPolicies } from './http/browser-policies.js';
 import { registerDrain } from './http/drain.js';
 import { registerErrorReplies } from './http/error-replies.js';
@@ -32,6 +32,8 @@ export interface AppOptions extends KernelOptions {
   onQuery?: (sql: string) => void;
   /** The modules to run instead of the registry's (tests add one of their own). */
   modules?: readonly GatehouseModule[];
+  /** Bounds on subscription sockets; SOCKET_LIMITS by default (tests lower them). */
+  socketLimits?: SubscriptionServerOptions['limits'];
 }
 
 /** Builds and starts the server on config.port (0 = any free port). Reads no environment. */
@@ -74,7 +76,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registerErrorReplies(http, config);
     registerJwksRoute(http, kernel.signingKey.jwks);
 
-    subscriptions = createSubscriptionServer({ pipeline, services, changes: database.changes, maxPayloadBytes: BODY_LIMIT_BYTES, log });
+    const sockets = { allowedOrigins: config.corsOrigins, limits: options.socketLimits };
+    subscriptions = createSubscriptionServer({ pipeline, services, changes: database.changes, maxPayloadBytes: BODY_LIMIT_BYTES, log, ...sockets });
     http.server.on('upgrade', subscriptions.handleUpgrade);
 
     url = await listen(http, config);

@@ -14,6 +14,8 @@ import { CLOCK_TOLERANCE_SECONDS } from '../tokens/access-token.js';
 import type { Services } from './context.js';
 import type { ClientInfo } from './create-context.js';
 import type { GraphQLPipeline } from './pipeline.js';
+import { createSocketCounter, SOCKET_LIMITS, SOCKET_REFUSALS, type SocketLimits } from './socket-limits.js';
+import { isAllowedSocketOrigin } from './socket-origin.js';
 
 /** graphql-ws's and RFC 6455's close codes we send. */
 const CLOSE = {
@@ -24,6 +26,11 @@ const CLOSE = {
   /** The database cannot be reached to check the token: reconnect shortly. */
   tryAgainLater: 1013,
   internalError: 4500,
+  /**
+   * A bound of SOCKET_LIMITS is reached (per address, in total, or subscriptions on one
+   * socket); the reason names which. graphql-ws sends it too, for a second connection_init.
+   */
+  tooMany: 4429,
 } as const;
 
 // A shutdown waits this long for clients to answer the close handshake, then cuts.
@@ -50,6 +57,10 @@ export interface SubscriptionServerOptions {
   changes: Pick<ChangeFeed, 'on' | 'onReset'>;
   /** The largest WebSocket message accepted, in bytes. */
   maxPayloadBytes: number;
+  /** The origins a browser's handshake may come from (CORS_ORIGINS); empty = the server's own only. */
+  allowedOrigins: readonly string[];
+  /** @default SOCKET_LIMITS (tests lower them) */
+  limits?: Partial<SocketLimits>;
   log: Log;
 }
 
@@ -81,6 +92,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   const { pipeline, services, log } = options;
   const { schema } = pipeline;
   const connections = new Map<WebSocket, Connection>();
+  const limits: SocketLimits = { ...SOCKET_LIMITS, ...options.limits };
+  const counter = createSocketCounter(limits);
   // Bumped by every change that could end a session: a connection whose token was checked
   // before the change arrived is checked again.
   let changesSeen = 0;
@@ -192,6 +205,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         }
         const tooCostly = pipeline.checkCost(document, variables, operationName);
         if (tooCostly !== undefined) return [tooCostly];
+        // graphql-ws has registered this one already: it holds every running subscription.
+        if (Object.keys(ctx.subscriptions).length > limits.maxOperationsPerSocket) {
+          connection.socket.close(CLOSE.tooMany, SOCKET_REFUSALS.perSocket);
+          return [coded('Too many subscriptions on this socket.', CONTRACT_CODE.BAD_REQUEST)];
+        }
         connection.operations++;
         return {
           schema,
@@ -253,7 +271,24 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return;
       }
-      webSockets.handleUpgrade(request, socket, head, (webSocket) => webSockets.emit('connection', webSocket, request));
+      if (!isAllowedSocketOrigin(request.headers, options.allowedOrigins)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      webSockets.handleUpgrade(request, socket, head, (webSocket) => {
+        // Counted from the upgrade on, so sockets that never send connection_init count too.
+        const admitted = counter.admit(pipeline.clientOf(request).clientIp);
+        if ('refused' in admitted) {
+          log.info({ path: '/graphql', transport: 'websocket', closeCode: CLOSE.tooMany, reason: admitted.refused }, 'websocket refused');
+          webSocket.close(CLOSE.tooMany, admitted.refused);
+          // Uncounted, it may not outlive the close handshake (ws would wait 30 s for a silent client).
+          const cut = setTimeout(() => webSocket.terminate(), CLOSE_HANDSHAKE_MS);
+          webSocket.once('close', () => clearTimeout(cut));
+          return;
+        }
+        webSocket.once('close', admitted.release);
+        webSockets.emit('connection', webSocket, request);
+      });
     },
 
     async close() {
