@@ -103,7 +103,11 @@ export async function createKernel(
   };
 
   if (config.admin !== undefined) {
-    const outcome = await bootstrapAdmin(services, config.admin);
+    // A refused ADMIN_EMAIL stops the start: createApp never gets the kernel to close.
+    const outcome = await bootstrapAdmin(services, config.admin).catch((error: unknown) => {
+      clearInterval(purgeTimer);
+      throw error;
+    });
     log.info({ outcome }, 'ADMIN_EMAIL account checked');
   }
 

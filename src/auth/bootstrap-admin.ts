@@ -9,8 +9,10 @@ export type BootstrapOutcome = 'created' | 'promoted' | 'unchanged';
 
 /**
  * Makes the configured account an ADMIN: creates it with the given password, or promotes
- * an existing one (its password is left alone). Idempotent, and safe when several
- * instances start at once. Bad values are reported against the variable names.
+ * an existing one only when ADMIN_PASSWORD is its password; an account that is already
+ * ADMIN is left as it is. Idempotent, and safe when several instances start at once. Bad
+ * values, and an account the operator does not prove to own, are reported against the
+ * variable names (the error's message starts with `ADMIN_EMAIL:` or `ADMIN_PASSWORD:`).
  */
 export async function bootstrapAdmin(
   deps: AuthDependencies & UserAdminDependencies,
@@ -42,6 +44,14 @@ export async function bootstrapAdmin(
     return bootstrapAdmin(deps, admin);
   }
   if (existing.user.role === 'ADMIN') return 'unchanged';
+  // Anyone may sign up with the admin's address before the operator sets ADMIN_EMAIL:
+  // promoting that account as it is would hand ADMIN to whoever got there first.
+  if (!(await deps.passwords.verify(existing.passwordHash, admin.password))) {
+    throw new Error(
+      'ADMIN_EMAIL: an account with this email already exists and ADMIN_PASSWORD is not its password; ' +
+        'it was not made ADMIN. Set ADMIN_PASSWORD to its password, or choose another ADMIN_EMAIL.',
+    );
+  }
   await deps.users.setRole(existing.user.id, 'ADMIN');
   await deps.onUserChanged(existing.user.id);
   return 'promoted';

@@ -1,5 +1,5 @@
 import { isUuid } from '../ids.js';
-import { AuthenticationError, NotFoundError } from '../errors.js';
+import { AuthenticationError, InputError, NotFoundError } from '../errors.js';
 import { checkNewPassword } from '../users/user-input.js';
 import { issueAuthPayload, type AuthPayloadRecord } from './auth-payload.js';
 import type { UserAdminDependencies } from '../users/user-admin.js';
@@ -55,7 +55,11 @@ export async function changePassword(
   return issueAuthPayload(deps.accessTokens, user, { sessionId: viewer.sessionId, refreshToken });
 }
 
-/** Deletes the caller's account after checking the password: every session ends with it. */
+/**
+ * Deletes the caller's account after checking the password: every session ends with it.
+ * The last ADMIN cannot leave, as it cannot be demoted: `LAST_ADMIN` on `password`, the
+ * argument of this operation, and the account and its sessions stay as they were.
+ */
 export async function deleteAccount(
   deps: AuthDependencies & Pick<UserAdminDependencies, 'onUserChanged'>,
   viewer: Viewer,
@@ -63,10 +67,14 @@ export async function deleteAccount(
   origin: PasswordCheckOrigin,
 ): Promise<true> {
   await checkCurrentPassword(deps, viewer, password, origin);
-  await deps.sessions.revokeAllOfUser(viewer.userId, 'account_deleted');
-  // The revocation above already dropped every cached session of the user, everywhere.
-  await deps.users.delete(viewer.userId);
-  // Its posts went with it: every instance forgets the user and its cached feed pages.
+  // Sessions are not revoked first: a refused deletion must leave them working. They go
+  // with the row (ON DELETE CASCADE), decided under the same lock as the last-admin check.
+  const result = await deps.users.delete(viewer.userId);
+  if (result === 'last-admin') {
+    throw new InputError('LAST_ADMIN', 'password', 'The last admin cannot delete their account: make another user ADMIN first.');
+  }
+  // Every instance forgets the user's cached sessions (ending its sockets), the user, and
+  // its cached feed pages (its posts went with it).
   await deps.onUserChanged(viewer.userId);
   return true;
 }

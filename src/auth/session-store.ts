@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
-import type { Db } from '../db/database.js';
+import { isForeignKeyViolation, type Db } from '../db/database.js';
+import { AuthenticationError } from '../errors.js';
 import { refreshTokens, sessions, users } from '../db/schema.js';
 import type { UserRecord } from '../users/user-record.js';
 import type { Role } from '../users/roles.js';
@@ -78,22 +79,31 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
   };
 
   return {
+    /**
+     * Starts a session for the user. A user deleted since its password was checked (a login
+     * racing deleteAccount) is INVALID_CREDENTIALS, as a login after the deletion would be.
+     */
     async start(userId: string, userAgent: string | null): Promise<StartedSession> {
       const sessionId = randomUUID();
       const refreshToken = generateRefreshToken();
       const expiresAt = new Date(Date.now() + ttlMs);
-      await db.transaction(async (tx) => {
-        await tx.insert(sessions).values({
-          id: sessionId,
-          userId,
-          userAgent,
-          expiresAt,
-          rotationSecret: generateRotationSecret(),
+      try {
+        await db.transaction(async (tx) => {
+          await tx.insert(sessions).values({
+            id: sessionId,
+            userId,
+            userAgent,
+            expiresAt,
+            rotationSecret: generateRotationSecret(),
+          });
+          await tx
+            .insert(refreshTokens)
+            .values({ tokenHash: hashRefreshToken(refreshToken), sessionId, generation: 0 });
         });
-        await tx
-          .insert(refreshTokens)
-          .values({ tokenHash: hashRefreshToken(refreshToken), sessionId, generation: 0 });
-      });
+      } catch (error) {
+        if (isForeignKeyViolation(error)) throw new AuthenticationError('INVALID_CREDENTIALS');
+        throw error;
+      }
       return { sessionId, refreshToken };
     },
 

@@ -212,6 +212,19 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+// SQLSTATE 23503: a row refers to one that is not there (or no longer is).
+const FOREIGN_KEY_VIOLATION = '23503';
+
+/** Whether an error (or its cause) is a foreign-key violation: the row referred to was deleted meanwhile. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 5; depth++) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
+    if (code === FOREIGN_KEY_VIOLATION) return true;
+    current = cause;
+  }
+  return false;
+}
+
 /**
  * A database error fit for the log: drizzle's messages carry the query's parameters,
  * which may be password or token hashes, so only the SQL text and the driver's own

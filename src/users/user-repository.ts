@@ -63,10 +63,20 @@ export function createUserRepository(db: Db) {
       await db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, id));
     },
 
-    /** Deletes the user; sessions and refresh tokens go with it (ON DELETE CASCADE). */
-    async delete(id: string): Promise<boolean> {
-      const rows = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
-      return rows.length > 0;
+    /**
+     * Deletes the user, refusing to delete the last admin; sessions and refresh tokens go
+     * with it (ON DELETE CASCADE). Admin rows are locked first, as in setRole, so two
+     * admins deleting themselves at once cannot leave none.
+     */
+    async delete(id: string): Promise<'deleted' | 'not-found' | 'last-admin'> {
+      return db.transaction(async (tx) => {
+        const admins = await lockAdmins(tx);
+        const [target] = await tx.select({ role: users.role }).from(users).where(eq(users.id, id)).for('update');
+        if (target === undefined) return 'not-found';
+        if (target.role === 'ADMIN' && admins.length <= 1) return 'last-admin';
+        await tx.delete(users).where(eq(users.id, id));
+        return 'deleted';
+      });
     },
 
     /** Users newest first, after the one with id `afterId` (keyset pagination). */
@@ -90,12 +100,7 @@ export function createUserRepository(db: Db) {
      */
     async setRole(id: string, role: Role): Promise<UserRecord | 'not-found' | 'last-admin'> {
       return db.transaction(async (tx) => {
-        const admins = await tx
-          .select({ id: users.id })
-          .from(users)
-          .where(eq(users.role, 'ADMIN'))
-          .orderBy(users.id)
-          .for('update');
+        const admins = await lockAdmins(tx);
         const [target] = await tx.select({ role: users.role }).from(users).where(eq(users.id, id)).for('update');
         if (target === undefined) return 'not-found';
         if (target.role === 'ADMIN' && role !== 'ADMIN' && admins.length <= 1) return 'last-admin';
@@ -117,6 +122,13 @@ export function createUserRepository(db: Db) {
 }
 
 export type UserRepository = ReturnType<typeof createUserRepository>;
+
+type Transaction = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** Locks every ADMIN row (in id order, so concurrent lockers queue rather than deadlock) and returns their ids. */
+function lockAdmins(tx: Transaction): Promise<Array<{ id: string }>> {
+  return tx.select({ id: users.id }).from(users).where(eq(users.role, 'ADMIN')).orderBy(users.id).for('update');
+}
 
 /** The repository with users by id read through `cache` (authors of a page); cleared per user on every change. */
 export function withUserCache(repository: UserRepository, cache: ReadCache<UserRecord>): UserRepository {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { adminEnv, asAdmin, userWithRole } from '../helpers/actors.js';
+import { adminEnv, ADMIN_PASSWORD, asAdmin, userWithRole } from '../helpers/actors.js';
 import { LOGIN, ME, outcome, signUpUser, startTestApp, uniqueEmail, type TestApp, withTestApp } from '../helpers/test-app.js';
 
 const USERS = `query ($first: Int, $after: String) {
@@ -33,15 +33,44 @@ describe('ADMIN_EMAIL / ADMIN_PASSWORD', () => {
     expect((await app.graphql(ME, {}, { token: admin })).body.data!.me).toMatchObject({ email: adminEmail, role: 'ADMIN' });
   });
 
-  it('promotes an existing user on a restart, keeping the password, and is idempotent', async () => {
-    const user = await signUpUser(app);
+  /** Stops the app and starts it again on the same data with ADMIN_EMAIL / ADMIN_PASSWORD. */
+  async function restartWith(adminVariables: { ADMIN_EMAIL: string; ADMIN_PASSWORD: string }): Promise<TestApp> {
     await app.stop({ keepDataDir: true });
-    app = await startTestApp({ DATA_DIR: app.dataDir, JWT_SECRET: app.jwtSecret, ADMIN_EMAIL: user.email.toUpperCase(), ADMIN_PASSWORD: 'ignored for existing users' });
+    app = await startTestApp({ DATA_DIR: app.dataDir, JWT_SECRET: app.jwtSecret, ...adminVariables });
+    return app;
+  }
+
+  it('promotes an existing user on a restart when ADMIN_PASSWORD is its password, and is idempotent', async () => {
+    const user = await signUpUser(app);
+    await restartWith({ ADMIN_EMAIL: user.email.toUpperCase(), ADMIN_PASSWORD: user.password });
     expect((await app.graphql(ME, {}, { token: user.accessToken })).body.data!.me.role).toBe('ADMIN');
     expect(outcome(await app.graphql(LOGIN, { email: user.email, password: user.password }))).toBe('OK');
-    await app.stop({ keepDataDir: true });
-    app = await startTestApp({ DATA_DIR: app.dataDir, JWT_SECRET: app.jwtSecret, ADMIN_EMAIL: user.email, ADMIN_PASSWORD: 'ignored for existing users' });
+    await restartWith({ ADMIN_EMAIL: user.email, ADMIN_PASSWORD: user.password });
     expect((await app.graphql(ME, {}, { token: user.accessToken })).body.data!.me.role).toBe('ADMIN');
+  });
+
+  it('refuses to start, naming ADMIN_EMAIL, when someone else signed up that email first (ADMIN_PASSWORD is not its password)', async () => {
+    const squatter = await signUpUser(app, uniqueEmail('root'), 'the squatter password');
+    const { dataDir, jwtSecret } = app;
+    await app.stop({ keepDataDir: true });
+    const restarting = startTestApp({ DATA_DIR: dataDir, JWT_SECRET: jwtSecret, ...adminEnv(squatter.email) });
+    await expect(restarting).rejects.toThrow(/^ADMIN_EMAIL: /);
+    // Started again without ADMIN_EMAIL: the squatter is still a USER, with their own password.
+    app = await startTestApp({ DATA_DIR: dataDir, JWT_SECRET: jwtSecret });
+    expect((await app.graphql(ME, {}, { token: squatter.accessToken })).body.data!.me.role).toBe('USER');
+    expect(outcome(await app.graphql(LOGIN, { email: squatter.email, password: 'the squatter password' }))).toBe('OK');
+    expect(outcome(await app.graphql(LOGIN, { email: squatter.email, password: ADMIN_PASSWORD }))).toMatchObject({ reason: 'INVALID_CREDENTIALS' });
+  });
+
+  it('leaves an account that is already ADMIN as it is, whatever ADMIN_PASSWORD says', async () => {
+    const other = await userWithRole(app, 'ADMIN', admin);
+    await restartWith({ ADMIN_EMAIL: other.email, ADMIN_PASSWORD: 'not the password of that admin' });
+    expect((await app.graphql(ME, {}, { token: other.accessToken })).body.data!.me.role).toBe('ADMIN');
+    // Its password is unchanged: the old one logs in, ADMIN_PASSWORD does not.
+    expect(outcome(await app.graphql(LOGIN, { email: other.email, password: other.password }))).toBe('OK');
+    expect(outcome(await app.graphql(LOGIN, { email: other.email, password: 'not the password of that admin' }))).toMatchObject({
+      reason: 'INVALID_CREDENTIALS',
+    });
   });
 
   it.each([

@@ -55,7 +55,8 @@ export type Mutation = {
   createPost: Post;
   /**
    * Deletes the caller's account after checking the password: every session is revoked
-   * and the user's data deleted.
+   * and the user's data deleted. The last ADMIN cannot: `BAD_USER_INPUT` with
+   * `reason: "LAST_ADMIN"` on `password`.
    */
   deleteAccount: Scalars['Boolean']['output'];
   /** Deletes a post. Same rules as `updatePost`. */
