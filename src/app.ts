@@ -9,7 +9,7 @@ import { registerBrowserPolicies } from './http/browser-policies.js';
 import { registerDrain } from './http/drain.js';
 import { registerErrorReplies } from './http/error-replies.js';
 import { registerGraphQLRoute } from './http/graphql-route.js';
-import { BODY_LIMIT_BYTES, createHttpServer } from './http/http-server.js';
+import { BODY_LIMIT_BYTES, createHttpServer, type ConnectionLimits } from './http/http-server.js';
 import { registerJwksRoute } from './http/jwks-route.js';
 import { listen } from './http/listen.js';
 import { registerProbes } from './http/probes.js';
@@ -32,12 +32,18 @@ export interface AppOptions extends KernelOptions {
   onQuery?: (sql: string) => void;
   /** The modules to run instead of the registry's (tests add one of their own). */
   modules?: readonly GatehouseModule[];
+  /** Shorter HTTP timeouts or a lower connection cap than CONNECTION_LIMITS (tests). */
+  connectionLimits?: Partial<ConnectionLimits>;
 }
 
 /** Builds and starts the server on config.port (0 = any free port). Reads no environment. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const trusted = trustedProxies(config.trustProxy);
-  const http = createHttpServer(config, { trusted, ...(options.logStream && { logStream: options.logStream }) });
+  const http = createHttpServer(config, {
+    trusted,
+    ...(options.logStream && { logStream: options.logStream }),
+    ...(options.connectionLimits && { connectionLimits: options.connectionLimits }),
+  });
   const log = http.log;
 
   const database = await openDatabase({
