@@ -83,7 +83,7 @@ async function openEmbedded(dataDir: string, onQuery?: (sql: string) => void): P
     client = new PGlite(pgdata);
     await client.waitReady;
     // PGlite writes its files 0666 whatever the umask; this also tightens an older DATA_DIR.
-    await tightenTree(pgdata);
+    tightenTree(pgdata);
   } catch (error) {
     await lock.release();
     throw error;
@@ -105,13 +105,13 @@ async function openEmbedded(dataDir: string, onQuery?: (sql: string) => void): P
         await db.execute(sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
       }
       // The files the migrations created.
-      await tightenTree(pgdata);
+      tightenTree(pgdata);
     },
     close: async () => {
       try {
         if (!client.closed) await client.close();
         // The files created while the server ran (main.ts's umask does not reach PGlite's).
-        await tightenTree(pgdata);
+        tightenTree(pgdata);
       } finally {
         await lock.release();
       }
