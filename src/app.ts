@@ -9,7 +9,7 @@ import { registerBrowserPolicies } from './http/browser-policies.js';
 import { registerDrain } from './http/drain.js';
 import { registerErrorReplies } from './http/error-replies.js';
 import { registerGraphQLRoute } from './http/graphql-route.js';
-import { BODY_LIMIT_BYTES, createHttpServer } from './http/http-server.js';
+import { BODY_LIMIT_BYTES, createHttpServer, type ConnectionLimits } from './http/http-server.js';
 import { registerJwksRoute } from './http/jwks-route.js';
 import { listen } from './http/listen.js';
 import { registerProbes } from './http/probes.js';
@@ -34,12 +34,14 @@ export interface AppOptions extends KernelOptions {
   modules?: readonly GatehouseModule[];
   /** Bounds on subscription sockets; SOCKET_LIMITS by default (tests lower them). */
   socketLimits?: SubscriptionServerOptions['limits'];
+  /** Shorter HTTP timeouts or a lower connection cap than CONNECTION_LIMITS (tests). */
+  connectionLimits?: Partial<ConnectionLimits>;
 }
 
 /** Builds and starts the server on config.port (0 = any free port). Reads no environment. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const trusted = trustedProxies(config.trustProxy);
-  const http = createHttpServer(config, { trusted, ...(options.logStream && { logStream: options.logStream }) });
+  const http = createHttpServer(config, { ...options, trusted });
   const log = http.log;
 
   const database = await openDatabase({

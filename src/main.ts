@@ -8,6 +8,10 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+// Whatever this process creates (DATA_DIR, the lock, the generated keys) is owner-only.
+// createApp also sets the modes itself: tests and the bench call it without this line.
+process.umask(0o077);
+
 const config = configFromEnvOrExit();
 const started = performance.now();
 const starting = createApp(config);

@@ -28,7 +28,7 @@ const heldByThisProcess = new Set<string>();
 
 /** Takes the lock on dataDir (creating the directory) or throws DataDirLockedError. */
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const path = join(resolve(dataDir), LOCK_FILE);
   if (heldByThisProcess.has(path)) throw new DataDirLockedError(dataDir, process.pid);
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -18,6 +18,7 @@ import {
   type ChangeFeed,
 } from './change-feed.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { secureDataDir, tightenTree } from './data-dir-permissions.js';
 import * as schema from './schema.js';
 
 /** The typed query layer, the same for the embedded and the real PostgreSQL. */
@@ -73,6 +74,7 @@ const queryLogger = (onQuery: ((sql: string) => void) | undefined) =>
   onQuery === undefined ? false : { logQuery: (query: string) => onQuery(query) };
 
 async function openEmbedded(dataDir: string, onQuery?: (sql: string) => void): Promise<Database> {
+  await secureDataDir(dataDir);
   const lock: DataDirLock = await lockDataDir(dataDir);
   const pgdata = join(dataDir, 'pgdata');
   let client: PGlite;
@@ -80,6 +82,8 @@ async function openEmbedded(dataDir: string, onQuery?: (sql: string) => void): P
     if (!existsSync(pgdata)) await initializeDataDir(pgdata);
     client = new PGlite(pgdata);
     await client.waitReady;
+    // PGlite writes its files 0666 whatever the umask; this also tightens an older DATA_DIR.
+    tightenTree(pgdata);
   } catch (error) {
     await lock.release();
     throw error;
@@ -100,10 +104,14 @@ async function openEmbedded(dataDir: string, onQuery?: (sql: string) => void): P
       } finally {
         await db.execute(sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
       }
+      // The files the migrations created.
+      tightenTree(pgdata);
     },
     close: async () => {
       try {
         if (!client.closed) await client.close();
+        // The files created while the server ran (main.ts's umask does not reach PGlite's).
+        tightenTree(pgdata);
       } finally {
         await lock.release();
       }

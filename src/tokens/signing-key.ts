@@ -9,7 +9,7 @@ import {
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JwtAlgorithm, JwtConfig } from '../config.js';
 
@@ -72,6 +72,7 @@ export async function loadSigningKey(jwt: JwtConfig, dataDir: string): Promise<S
     privatePem = await readFile(jwt.privateKeyFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new SigningKeyError(`JWT_PRIVATE_KEY_FILE: cannot read ${jwt.privateKeyFile} (${error.code}).`);
     });
+    await refuseShared(jwt.privateKeyFile, 'JWT_PRIVATE_KEY_FILE', SECRET);
     source = 'file';
   } else {
     const generated = await readOrCreate(join(dataDir, DEV_KEY_FILES[jwt.algorithm]), () =>
@@ -182,6 +183,8 @@ async function loadPreviousKeys(path: string, algorithm: JwtAlgorithm): Promise<
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new SigningKeyError(`JWT_PREVIOUS_PUBLIC_KEYS_FILE: cannot read ${path} (${error.code}).`);
   });
+  // Public keys may be read by anyone, but whoever can add one to this file can sign tokens.
+  await refuseShared(path, 'JWT_PREVIOUS_PUBLIC_KEYS_FILE', PUBLIC);
   const blocks = [...text.replace(/\\n/g, '\n').matchAll(PEM_BLOCK)].map((match) => match[0]);
   if (blocks.length === 0) {
     throw new SigningKeyError(`JWT_PREVIOUS_PUBLIC_KEYS_FILE: ${path} holds no PEM keys.`);
@@ -198,14 +201,44 @@ async function loadPreviousKeys(path: string, algorithm: JwtAlgorithm): Promise<
   });
 }
 
+interface FileRule {
+  /** The mode bits that refuse the file. */
+  readonly forbidden: number;
+  /** The chmod that fixes it. */
+  readonly fix: string;
+}
+// A secret: owner-only. Like PostgreSQL's rule for its ssl_key_file, a file owned by root
+// may also be readable by its group (a secret mounted read-only for the service's group).
+const SECRET: FileRule = { forbidden: 0o077, fix: '600' };
+const SECRET_OWNED_BY_ROOT: FileRule = { forbidden: 0o037, fix: '640' };
+const PUBLIC: FileRule = { forbidden: 0o022, fix: '644' };
+
+/** Refuses, naming the file and the fix, a key file that group or others may use as rule forbids. */
+async function refuseShared(path: string, variable: string, rule: FileRule): Promise<void> {
+  // Windows has no such mode bits.
+  if (process.platform === 'win32') return;
+  const { mode, uid } = await stat(path);
+  const applied = rule === SECRET && uid === 0 && process.getuid?.() !== 0 ? SECRET_OWNED_BY_ROOT : rule;
+  if ((mode & applied.forbidden) === 0) return;
+  const octal = (mode & 0o777).toString(8).padStart(4, '0');
+  const what = rule === PUBLIC ? 'writable' : 'readable or writable';
+  throw new SigningKeyError(
+    `${variable}: ${path} is ${what} by group or others (mode ${octal}): run chmod ${applied.fix} ${path}`,
+  );
+}
+
 /** Reads the file, or creates it (mode 0600) with make(); a concurrent creator wins. */
 async function readOrCreate(path: string, make: () => string): Promise<{ value: string; created: boolean }> {
   const existing = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   });
-  if (existing !== undefined) return { value: existing, created: false };
-  await mkdir(join(path, '..'), { recursive: true });
+  if (existing !== undefined) {
+    await refuseShared(path, 'DATA_DIR', SECRET);
+    return { value: existing, created: false };
+  }
+  // Owner-only, as DATA_DIR is when the embedded database created it (no database, no lock).
+  await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
   const value = make();
   try {
     // 'wx' fails if another process created it meanwhile; then we read the winner's.
