@@ -158,8 +158,8 @@ describe('key rotation', () => {
     const oldFile = join(scratch, 'old.pem');
     const newFile = join(scratch, 'new.pem');
     const previousFile = join(scratch, 'previous.pem');
-    await writeFile(oldFile, pem(oldKey.privateKey, 'pkcs1'));
-    await writeFile(newFile, pem(newKey.privateKey, 'pkcs8'));
+    await writeFile(oldFile, pem(oldKey.privateKey, 'pkcs1'), { mode: 0o600 }); // private keys: owner-only, or the server refuses them
+    await writeFile(newFile, pem(newKey.privateKey, 'pkcs8'), { mode: 0o600 });
     await writeFile(previousFile, pem(oldKey.publicKey, 'spki'));
 
     const first = await startTestApp({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY_FILE: oldFile });
