@@ -4,6 +4,7 @@ import { GraphQLError, getOperationAST, getVariableValues, type DocumentNode, ty
 import type { Context as WsContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
+import { clientIpKey } from '../auth/client-ip.js';
 import { recheckViewer, resolveViewer, type Viewer } from '../auth/viewer.js';
 import { sessionsRevoked } from '../auth/sessions-revoked.js';
 import type { ChangeFeed } from '../db/change-feed.js';
@@ -92,6 +93,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   const { pipeline, services, log } = options;
   const { schema } = pipeline;
   const connections = new Map<WebSocket, Connection>();
+  // Who is behind each upgrade request, computed once when the socket is counted.
+  const clients = new WeakMap<IncomingMessage, ClientInfo>();
   const limits: SocketLimits = { ...SOCKET_LIMITS, ...options.limits };
   const counter = createSocketCounter(limits);
   // Bumped by every change that could end a session: a connection whose token was checked
@@ -162,7 +165,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           socket,
           viewer,
           expiryTimer: undefined,
-          client: pipeline.clientOf(request),
+          client: clients.get(request) ?? pipeline.clientOf(request),
           openedAt: performance.now(),
           operations: 0,
         };
@@ -277,7 +280,10 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       }
       webSockets.handleUpgrade(request, socket, head, (webSocket) => {
         // Counted from the upgrade on, so sockets that never send connection_init count too.
-        const admitted = counter.admit(pipeline.clientOf(request).clientIp);
+        const client = pipeline.clientOf(request);
+        clients.set(request, client);
+        // Keyed like the login throttle: an IPv6 /64 is one client, as it is routinely one subscriber's.
+        const admitted = counter.admit(clientIpKey(client.clientIp));
         if ('refused' in admitted) {
           log.info({ path: '/graphql', transport: 'websocket', closeCode: CLOSE.tooMany, reason: admitted.refused }, 'websocket refused');
           webSocket.close(CLOSE.tooMany, admitted.refused);

@@ -6,14 +6,19 @@ import type { Config } from '../config.js';
 /** Whether the hop'th address from the socket's peer (hop 0) is a proxy we trust. */
 export type TrustedProxies = (address: string, hop: number) => boolean;
 
+// No TRUST_PROXY: the peer is the client, and X-Forwarded-For is never read.
+const NO_PROXY: TrustedProxies = () => false;
+
 /** TRUST_PROXY as one function, for Fastify's request.ip and for the WebSocket upgrade alike. */
 export function trustedProxies(trust: Config['trustProxy']): TrustedProxies {
-  if (trust === false) return () => false;
+  if (trust === false) return NO_PROXY;
   if (typeof trust === 'number') return (_address, hop) => hop < trust;
   return proxyAddr.compile([...trust]);
 }
 
 /** The client's address: the socket's peer, or behind trusted proxies the X-Forwarded-For entry they vouch for. */
 export function clientAddress(request: IncomingMessage, trusted: TrustedProxies): string {
+  // Every request asks: without trusted proxies, skip parsing a header that cannot count.
+  if (trusted === NO_PROXY) return request.socket.remoteAddress ?? '';
   return proxyAddr(request, trusted);
 }

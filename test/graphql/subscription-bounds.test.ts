@@ -127,4 +127,13 @@ describe('socket bounds behind a trusted proxy', () => {
     await expect(other.acknowledged()).resolves.toBeUndefined();
     await Promise.all([first.close(), other.close()]);
   });
+
+  it('count an IPv6 /64 as one address, as the login throttle does (one subscriber is given a whole /64)', async () => {
+    const first = from('2001:db8:0:1::1');
+    await expect(first.acknowledged()).resolves.toBeUndefined();
+    expect(await from('2001:db8:0:1::2').closed).toEqual({ code: 4429, reason: 'Too many sockets from this address' });
+    const otherPrefix = from('2001:db8:0:2::1');
+    await expect(otherPrefix.acknowledged()).resolves.toBeUndefined();
+    await Promise.all([first.close(), otherPrefix.close()]);
+  });
 });
