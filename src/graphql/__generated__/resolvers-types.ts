@@ -249,7 +249,7 @@ export type Query = {
   post?: Maybe<Post>;
   /**
    * Every user, newest first. ADMIN only. `first` above 100 is treated as 100; a negative
-   * `first` or an `after` this server did not issue is `BAD_USER_INPUT`.
+   * `first`, or an `after` that is not a cursor of this list, is `BAD_USER_INPUT`.
    */
   users: UserConnection;
 };
