@@ -12,7 +12,7 @@ import {
   type TypeNode,
 } from 'graphql';
 
-// Imported by codegen.ts too: only node: modules and graphql here.
+// Loaded by codegen.ts too (through the registry): only node: modules and graphql here.
 
 const SCHEMA_DIR = fileURLToPath(new URL('../../schema', import.meta.url));
 
@@ -109,9 +109,4 @@ function argument(name: string, type: string, description: string, defaultValue?
     type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: type } },
     ...(defaultValue !== undefined && { defaultValue: { kind: Kind.INT, value: defaultValue } }),
   };
-}
-
-/** Every SDL file of schema/, expanded: what codegen reads. */
-export function schemaTypeDefs(): string[] {
-  return expandConnections([...readSchemaFiles().values()]).typeDefs;
 }
