@@ -4,7 +4,7 @@ import { declareModules, printPermissionsPage, printSchemaSdl } from './src/grap
 import { modules } from './src/modules/registry.js';
 
 // `npm run codegen` owns schema.graphql, docs/permissions.md, src/graphql/__generated__/
-// and client/src/__generated__/; never edit them by hand. Everything comes from the
+// and packages/client/src/__generated__/; never edit them by hand. Everything comes from the
 // registry's modules: their SDL (with `@connection` lists expanded), their rules and the
 // records they map their types to. No build needed, so it runs before new resolvers compile.
 const declarations = declareModules(modules);
@@ -47,11 +47,11 @@ const config: CodegenConfig = {
         mappers,
       },
     },
-    // The client kit's typed documents (codegen's client preset), from client/src/operations.graphql.
+    // The client kit's typed documents (codegen's client preset), from packages/client/src/operations.graphql.
     // From schema.graphql (`npm run schema:print`), as a consumer's codegen would.
-    'client/src/__generated__/': {
+    'packages/client/src/__generated__/': {
       schema: 'schema.graphql',
-      documents: ['client/src/operations.graphql'],
+      documents: ['packages/client/src/operations.graphql'],
       preset: 'client',
       presetConfig: { fragmentMasking: false },
       config: {

@@ -13,8 +13,10 @@ export default {
     ],
   },
   // Sources import './x.js' (NodeNext); Jest resolves the .ts beside it.
-  // `gatehouse/client` is the kit's source, as the README example imports it.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^gatehouse/client$': '<rootDir>/client/src/index.ts' },
+  // `@gatehouse/client` is the kit's source, as its example imports it.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^@gatehouse/client$': '<rootDir>/packages/client/src/index.ts' },
+  // The frontend fixture's own packages, installed by its test, are not this project's.
+  modulePathIgnorePatterns: ['<rootDir>/test/fixtures/'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 60_000,

@@ -15,8 +15,8 @@ import {
   webTokenStorage,
   type GatehouseTokens,
   type SessionEndReason,
-} from 'gatehouse/client';
-import { createApiClient, signInAndLoadProfile } from '../../client/examples/frontend.js';
+} from '@gatehouse/client';
+import { createApiClient, signInAndLoadProfile } from '../../packages/client/examples/frontend.js';
 import { logIn } from '../helpers/actors.js';
 import { REVOKE_SESSION } from '../helpers/operations.js';
 import { signUpUser, useTestApp, withTestApp } from '../helpers/test-app.js';
@@ -200,9 +200,9 @@ describe('subscriptions through the kit', () => {
 });
 
 describe('README "Use from a frontend"', () => {
-  it('shows client/examples/frontend.ts as it is, and that code runs', async () => {
+  it('shows packages/client/examples/frontend.ts as it is, and that code runs', async () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const example = readFileSync(new URL('../../client/examples/frontend.ts', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('../../packages/client/examples/frontend.ts', import.meta.url), 'utf8');
     expect(readme).toContain(example.trim());
 
     const user = await signUpUser(app);
@@ -212,13 +212,15 @@ describe('README "Use from a frontend"', () => {
   });
 });
 
-it('is what the package exports as gatehouse/client, built', async () => {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+it('is what the package @gatehouse/client exports, built', async () => {
+  const manifest = JSON.parse(readFileSync(new URL('../../packages/client/package.json', import.meta.url), 'utf8')) as {
+    name: string;
     exports: Record<string, { import: string; types: string }>;
   };
-  expect(manifest.exports['./client']).toEqual({ types: './dist/client/index.d.ts', import: './dist/client/index.js' });
+  expect(manifest.name).toBe('@gatehouse/client');
+  expect(manifest.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
   // The test run builds dist/ first (global setup); the built kit has the same exports.
-  const built = (await import(new URL('../../dist/client/index.js', import.meta.url).href)) as Record<string, unknown>;
+  const built = (await import(new URL('../../packages/client/dist/index.js', import.meta.url).href)) as Record<string, unknown>;
   expect(typeof built.createGatehouseLink).toBe('function');
-  expect(Object.keys(built).sort()).toEqual(Object.keys(await import('gatehouse/client')).sort());
+  expect(Object.keys(built).sort()).toEqual(Object.keys(await import('@gatehouse/client')).sort());
 });

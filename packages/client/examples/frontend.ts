@@ -1,5 +1,5 @@
 import { ApolloClient, InMemoryCache } from '@apollo/client';
-import { LoginDocument, MeDocument, createGatehouseLink, type TokenStorage } from 'gatehouse/client';
+import { LoginDocument, MeDocument, createGatehouseLink, type TokenStorage } from '@gatehouse/client';
 
 // One Apollo Client for the app. In a browser, pass storage: webTokenStorage(sessionStorage).
 export function createApiClient(uri: string, storage?: TokenStorage, onSessionEnded = () => {}) {

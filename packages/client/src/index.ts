@@ -1,4 +1,4 @@
-// gatehouse/client: the Apollo Client kit for Gatehouse. See README.md, "Use from a frontend".
+// @gatehouse/client: the Apollo Client kit for Gatehouse. See docs/client.md.
 export { createGatehouseLink, SocketClosedError, type GatehouseLink, type GatehouseLinkOptions } from './links.js';
 export {
   memoryTokenStorage,
