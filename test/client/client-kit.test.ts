@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { ApolloClient, InMemoryCache } from '@apollo/client';
 import WebSocket from 'ws';
@@ -223,4 +225,26 @@ it('is what the package @gatehouse/client exports, built', async () => {
   const built = (await import(new URL('../../packages/client/dist/index.js', import.meta.url).href)) as Record<string, unknown>;
   expect(typeof built.createGatehouseLink).toBe('function');
   expect(Object.keys(built).sort()).toEqual(Object.keys(await import('@gatehouse/client')).sort());
+});
+
+it('imports nothing but its own files and the packages its package.json names (none of the server)', () => {
+  const kitDir = new URL('../../packages/client/', import.meta.url);
+  const manifest = JSON.parse(readFileSync(new URL('package.json', kitDir), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+  };
+  const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+  const srcDir = fileURLToPath(new URL('src/', kitDir));
+  const files = readdirSync(srcDir, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
+  expect(files).toContain('links.ts');
+  const outside: string[] = [];
+  for (const file of files) {
+    const source = readFileSync(join(srcDir, file), 'utf8');
+    for (const [, specifier] of source.matchAll(/\bfrom\s+'([^']+)'/g)) {
+      const inside = specifier!.startsWith('.') && resolve(srcDir, dirname(file), specifier!).startsWith(srcDir);
+      const name = /^(@[^/]+\/[^/]+|[^./][^/]*)/.exec(specifier!)?.[1];
+      if (!inside && !(name !== undefined && declared.has(name))) outside.push(`${file}: ${specifier}`);
+    }
+  }
+  expect(outside).toEqual([]);
 });
