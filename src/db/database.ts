@@ -163,6 +163,7 @@ async function openPostgres(
   });
   // An idle client's connection error (server restart) must not crash the process.
   pool.on('error', onError);
+  await checkConnection(pool, databaseUrl);
   const db = drizzlePostgres({ client: pool, schema, logger: queryLogger(onQuery) });
   const changes = createPostgresChangeFeed(databaseUrl, pool, onError);
   return {
@@ -190,6 +191,33 @@ async function openPostgres(
       await pool.end();
     },
   };
+}
+
+/**
+ * The first connection, before anything else connects: an unreachable server, a refused
+ * login or a missing database stops the start with one line naming DATABASE_URL.
+ */
+async function checkConnection(pool: pg.Pool, databaseUrl: string): Promise<void> {
+  try {
+    await pool.query('select 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `DATABASE_URL: cannot use the database at ${describeDatabaseUrl(databaseUrl)} (${reason}): ` +
+        'check that PostgreSQL runs there and that the URL has the right user, password and database name.',
+    );
+  }
+}
+
+/** The URL without its password (the log and the terminal never show it). */
+function describeDatabaseUrl(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    return `${url.username === '' ? '' : `${decodeURIComponent(url.username)}@`}${url.host}${url.pathname}`;
+  } catch {
+    return 'the configured address';
+  }
 }
 
 // SQLSTATE classes and codes that mean "the database cannot serve us now", not "this

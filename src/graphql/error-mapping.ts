@@ -1,4 +1,4 @@
-import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerValidationErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { describeDatabaseError, isDatabaseUnavailable } from '../db/database.js';
@@ -64,7 +64,7 @@ export function serviceUnavailableError(): GraphQLError {
  * INTERNAL_SERVER_ERROR, logged, and masked in production. It never throws.
  */
 export function createFormatError(options: FormatErrorOptions) {
-  const format = formatFor(options);
+  const format = withOwnIntrospectionMessage(formatFor(options));
   if (options.hideSuggestions !== true) return format;
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const result = format(formatted, error);
@@ -72,6 +72,20 @@ export function createFormatError(options: FormatErrorOptions) {
     // every transport and every error (bad enum values in variables suggest too).
     const message = result.message.replace(/ ?Did you mean(.+?)\?$/, '');
     return message === result.message ? result : { ...result, message };
+  };
+}
+
+// Apollo's refusal tells the operator to pass an option to its constructor, which our
+// users do not write: they set a variable.
+const INTROSPECTION_DISABLED_MESSAGE =
+  'Introspection is off on this server (the default when NODE_ENV=production): start it with ENABLE_INTROSPECTION=true to allow __schema and __type.';
+
+function withOwnIntrospectionMessage(format: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = format(formatted, error);
+    return result.extensions?.validationErrorCode === ApolloServerValidationErrorCode.INTROSPECTION_DISABLED
+      ? { ...result, message: INTROSPECTION_DISABLED_MESSAGE }
+      : result;
   };
 }
 

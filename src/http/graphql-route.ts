@@ -2,7 +2,7 @@ import type { ApolloServer } from '@apollo/server';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLContext } from '../graphql/context.js';
-import { registerIdeRoutes, serveIdePage } from './ide-routes.js';
+import { registerIdeRoutes, serveIdeOffPage, serveIdePage } from './ide-routes.js';
 
 export interface GraphQLRouteOptions {
   /** Each request's context. */
@@ -20,7 +20,7 @@ export function registerGraphQLRoute(
   fastify.route({
     url: '/graphql',
     method: ['GET', 'POST'],
-    ...(options.ide && { preHandler: serveIdePage }),
+    preHandler: options.ide ? serveIdePage : serveIdeOffPage,
     handler: fastifyApolloHandler(apollo, { context: options.context }),
   });
   if (options.ide) registerIdeRoutes(fastify);

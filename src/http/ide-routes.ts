@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { IDE_ASSETS, IDE_CONTENT_SECURITY_POLICY, IDE_PAGE } from '../ide/ide-page.js';
+import { IDE_ASSETS, IDE_CONTENT_SECURITY_POLICY, IDE_OFF_PAGE, IDE_PAGE } from '../ide/ide-page.js';
 
 /** The IDE's assets under /ide/, / redirecting to /graphql, and an empty /favicon.ico. */
 export function registerIdeRoutes(fastify: FastifyInstance): void {
@@ -21,6 +21,19 @@ export function registerIdeRoutes(fastify: FastifyInstance): void {
 
 /** /graphql's preHandler: a browser opening /graphql gets the IDE page, never an executed query. */
 export function serveIdePage(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
-  if (request.method !== 'GET' || request.headers.accept?.includes('text/html') !== true) return done();
+  if (!isBrowserVisit(request)) return done();
   reply.type('text/html; charset=utf-8').header('content-security-policy', IDE_CONTENT_SECURITY_POLICY).send(IDE_PAGE);
+}
+
+/**
+ * /graphql's preHandler with the IDE off (production's default): a browser opening
+ * /graphql learns why there is no IDE and which variable turns it on.
+ */
+export function serveIdeOffPage(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  if (!isBrowserVisit(request)) return done();
+  reply.code(404).type('text/html; charset=utf-8').send(IDE_OFF_PAGE);
+}
+
+function isBrowserVisit(request: FastifyRequest): boolean {
+  return request.method === 'GET' && request.headers.accept?.includes('text/html') === true;
 }

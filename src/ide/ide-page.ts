@@ -65,3 +65,16 @@ export const IDE_PAGE = `<!doctype html>
 </body>
 </html>
 `;
+
+/** What a browser gets at /graphql when the IDE is off (no script, no style: the default CSP holds). */
+export const IDE_OFF_PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Gatehouse · GraphQL</title></head>
+<body>
+<h1>Gatehouse GraphQL endpoint</h1>
+<p>The GraphQL IDE is off on this server (the default when <code>NODE_ENV=production</code>).
+Start the server with <code>ENABLE_PLAYGROUND=true</code> to serve it here.</p>
+<p>GraphQL requests are answered at this address: <code>POST /graphql</code> with a JSON body.</p>
+</body>
+</html>
+`;

@@ -157,6 +157,8 @@ describe('HTTP endpoints in production', () => {
     const { status, body } = await production.graphql('{ __schema { queryType { name } } }');
     expect(status).toBe(400);
     expect(body.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(body.errors![0]!.message).toContain('ENABLE_INTROSPECTION=true');
+    expect(body.errors![0]!.message).not.toMatch(/ApolloServer|introspection: true/);
   });
 
   it('still answers me', async () => {

@@ -60,9 +60,19 @@ describe('the GraphQL IDE over HTTP', () => {
     }
   });
 
-  it('is off in production: no page, no assets, no redirect', async () => {
+  it('is off in production: a short page naming ENABLE_PLAYGROUND, no assets, no redirect', async () => {
     const page = await fetch(`${production.url}/graphql`, { headers: BROWSER });
-    expect(page.headers.get('content-type')).not.toMatch(/text\/html/);
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'none'/);
+    const html = await page.text();
+    expect(html).toContain('<code>ENABLE_PLAYGROUND=true</code>');
+    expect(html).not.toContain('<script');
+    // An API client's GET is still Apollo's, not the page.
+    const api = await fetch(`${production.url}/graphql?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { 'apollo-require-preflight': 'true', accept: 'application/json' },
+    });
+    expect(await api.json()).toEqual({ data: { __typename: 'Query' } });
     expect((await fetch(`${production.url}/ide/ide.js`)).status).toBe(404);
     expect((await fetch(`${production.url}/`, { redirect: 'manual' })).status).toBe(404);
   });

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +80,33 @@ describe('the server process (node dist/main.js)', () => {
     const second = await start({ DATA_DIR: dataDir });
     const login = await postGraphQL(second.url, LOGIN, { email, password: PASSWORD });
     expect(login.body.data!.login.user.email).toBe(email);
+  });
+
+  it('names PORT, in one line, when the port is taken', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+    const { port } = holder.address() as AddressInfo;
+    const { code, output } = await runToExit({ PORT: String(port), DATA_DIR: await tempDataDir({ migrated: true }) });
+    expect(code).toBe(1);
+    expect(output.trim().split('\n')).toEqual([
+      `Gatehouse failed to start: PORT: port ${port} on 127.0.0.1 is already in use by another process: stop that process or set PORT to a free port.`,
+    ]);
+  });
+
+  it('names DATABASE_URL, in one line and without its password, when the database is unreachable', async () => {
+    // A port that was just free: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const { code, output } = await runToExit({ DATABASE_URL: `postgres://gatehouse:pw-not-shown@127.0.0.1:${port}/gatehouse` });
+    expect(code).toBe(1);
+    expect(output.trim().split('\n')).toEqual([
+      `Gatehouse failed to start: DATABASE_URL: cannot use the database at gatehouse@127.0.0.1:${port}/gatehouse (connect ECONNREFUSED 127.0.0.1:${port}): ` +
+        "check that PostgreSQL runs there and that the URL has the right user, password and database name.",
+    ]);
+    expect(output).not.toContain('pw-not-shown');
   });
 
   it('exits 0 on SIGINT too', async () => {
