@@ -1,14 +1,18 @@
-// The Gatehouse GraphQL IDE: GraphiQL with a login bar. Tokens live in sessionStorage
-// (this tab only); every request carries the access token, and a TOKEN_EXPIRED answer
-// is refreshed once (one refresh in flight however many requests fail) and retried.
+// The Gatehouse GraphQL IDE: GraphiQL with a login and sign-up bar. Tokens live in
+// sessionStorage (this tab only); every request carries the access token, and a
+// TOKEN_EXPIRED answer is refreshed once (one refresh in flight however many requests
+// fail) and retried. Subscriptions go over graphql-ws, the token in connection_init.
 (() => {
   'use strict';
   const ENDPOINT = '/graphql';
+  const SOCKET_URL = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${ENDPOINT}`;
   const KEYS = { access: 'gatehouse.accessToken', refresh: 'gatehouse.refreshToken', user: 'gatehouse.user' };
   const PAYLOAD = 'accessToken refreshToken user { id email role }';
   const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { ${PAYLOAD} } }`;
+  const SIGN_UP = `mutation SignUp($email: String!, $password: String!) { signUp(email: $email, password: $password) { ${PAYLOAD} } }`;
   const REFRESH = `mutation Refresh($refreshToken: String!) { refreshToken(refreshToken: $refreshToken) { ${PAYLOAD} } }`;
   const LOGOUT = 'mutation Logout { logout }';
+  const SESSION_ENDED = 'Your session has ended. Log in again.';
 
   const $ = (id) => document.getElementById(id);
   const store = window.sessionStorage;
@@ -28,13 +32,23 @@
   function save(payload) {
     store.setItem(KEYS.access, payload.accessToken);
     store.setItem(KEYS.refresh, payload.refreshToken);
-    store.setItem(KEYS.user, `${payload.user.email} (${payload.user.role})`);
+    const user = `${payload.user.email} (${payload.user.role})`;
+    const changed = store.getItem(KEYS.user) !== user;
+    store.setItem(KEYS.user, user);
+    // A refresh keeps the socket (same session); a new identity gets a new one.
+    if (changed) closeSocket();
     show();
   }
 
   function forget(message) {
     for (const key of Object.values(KEYS)) store.removeItem(key);
+    closeSocket();
     show(message);
+  }
+
+  // A message stays until the next success of any kind: a later answer replaces it.
+  function setStatus(message = '') {
+    $('status').textContent = message;
   }
 
   function show(message = '') {
@@ -43,7 +57,7 @@
     $('who').hidden = user === null;
     $('logout').hidden = user === null;
     $('who').textContent = user === null ? '' : `Signed in as ${user}`;
-    $('status').textContent = message;
+    setStatus(message);
   }
 
   async function reasonOf(response) {
@@ -66,7 +80,7 @@
         save(body.data.refreshToken);
         return true;
       }
-      forget('Your session has ended. Log in again.');
+      forget(SESSION_ENDED);
       return false;
     })().finally(() => (refreshing = null));
     return refreshing;
@@ -82,25 +96,64 @@
       }
       return fetch(url, { ...init, headers });
     };
-    const response = await send();
-    if (response.status !== 401) return response;
-    const reason = await reasonOf(response);
-    if (reason === 'TOKEN_EXPIRED' && (await refresh())) return send();
-    if (reason === 'SESSION_REVOKED' || reason === 'TOKEN_INVALID') forget('Your session has ended. Log in again.');
+    let response = await send();
+    if (response.status === 401) {
+      const reason = await reasonOf(response);
+      if (reason === 'TOKEN_EXPIRED' && (await refresh())) response = await send();
+      else if (reason === 'SESSION_REVOKED' || reason === 'TOKEN_INVALID') forget(SESSION_ENDED);
+    }
+    if (response.ok) setStatus();
     return response;
+  }
+
+  // The access token's own expiry (the payload is not secret; the server verifies it).
+  function hasExpired(token) {
+    try {
+      const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+      return typeof payload.exp === 'number' && payload.exp * 1000 <= Date.now();
+    } catch {
+      return false;
+    }
+  }
+
+  // One graphql-ws client per identity, connected on the first subscription.
+  let socket = null;
+  function openSocket() {
+    socket ??= graphqlWs.createClient({
+      url: SOCKET_URL,
+      lazy: true,
+      retryAttempts: 0,
+      connectionParams: async () => {
+        let token = store.getItem(KEYS.access);
+        if (token !== null && hasExpired(token) && (await refresh())) token = store.getItem(KEYS.access);
+        return token === null ? {} : { authorization: `Bearer ${token}` };
+      },
+    });
+    return socket;
+  }
+  function closeSocket() {
+    if (socket !== null) socket.dispose();
+    socket = null;
   }
 
   $('login').addEventListener('submit', async (event) => {
     event.preventDefault();
+    const signingUp = event.submitter !== null && event.submitter.value === 'signup';
     const form = new FormData(event.target);
-    $('status').textContent = 'Logging in…';
-    const response = await post({ query: LOGIN, variables: { email: form.get('email'), password: form.get('password') } });
-    const body = await response.json();
-    if (body.data && body.data.login) {
-      event.target.reset();
-      save(body.data.login);
-    } else {
-      show(body.errors && body.errors[0] ? body.errors[0].message : 'Login failed.');
+    setStatus(signingUp ? 'Signing up…' : 'Logging in…');
+    const variables = { email: form.get('email'), password: form.get('password') };
+    try {
+      const response = await post({ query: signingUp ? SIGN_UP : LOGIN, variables });
+      const body = await response.json();
+      const payload = body.data && (signingUp ? body.data.signUp : body.data.login);
+      if (payload) {
+        event.target.reset();
+        save(payload);
+      } else {
+        setStatus(body.errors && body.errors[0] ? body.errors[0].message : signingUp ? 'Sign-up failed.' : 'Login failed.');
+      }
+    } catch {
+      setStatus('The server did not answer.');
     }
   });
 
@@ -111,11 +164,29 @@
   });
 
   show();
-  const fetcher = GraphiQL.createFetcher({ url: ENDPOINT, fetch: authenticatedFetch });
+  const fetcher = GraphiQL.createFetcher({
+    url: ENDPOINT,
+    fetch: authenticatedFetch,
+    // Subscription operations go here; GraphiQL sends queries and mutations over HTTP.
+    wsClient: {
+      subscribe: (payload, sink) =>
+        openSocket().subscribe(payload, {
+          next: (value) => {
+            setStatus();
+            sink.next(value);
+          },
+          error: (error) => sink.error(error),
+          complete: () => sink.complete(),
+        }),
+    },
+  });
   ReactDOM.createRoot($('graphiql')).render(
     React.createElement(GraphiQL, {
       fetcher,
-      defaultQuery: '# Log in above; your requests then carry your access token.\n\nquery Me {\n  me {\n    id\n    email\n    role\n  }\n}\n',
+      defaultQuery:
+        '# Log in or sign up above; your requests then carry your access token.\n' +
+        '# Subscriptions run over WebSocket: try `subscription { postPublished { id title } }`.\n\n' +
+        'query Me {\n  me {\n    id\n    email\n    role\n  }\n}\n',
     }),
   );
 })();

@@ -2,8 +2,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// The GraphQL IDE served by Gatehouse itself: GraphiQL 3's browser build with React 18,
-// from node_modules, and a small login bar of our own. Every file comes from this server,
+// The GraphQL IDE served by Gatehouse itself: GraphiQL 3's browser build with React 18
+// and graphql-ws's browser client (subscriptions), from node_modules, and a small login
+// and sign-up bar of our own. Every file comes from this server,
 // so it works with no internet access and under a strict Content-Security-Policy.
 
 const require = createRequire(import.meta.url);
@@ -16,6 +17,7 @@ export const IDE_ASSETS: Readonly<Record<string, { path: string; type: string }>
   'react-dom.production.min.js': { path: join(packageDir('react-dom'), 'umd/react-dom.production.min.js'), type: 'text/javascript' },
   'graphiql.min.js': { path: join(packageDir('graphiql'), 'graphiql.min.js'), type: 'text/javascript' },
   'graphiql.min.css': { path: join(packageDir('graphiql'), 'graphiql.min.css'), type: 'text/css' },
+  'graphql-ws.min.js': { path: join(packageDir('graphql-ws'), 'umd/graphql-ws.min.js'), type: 'text/javascript' },
   'ide.js': { path: join(OWN, 'ide.js'), type: 'text/javascript' },
   'ide.css': { path: join(OWN, 'ide.css'), type: 'text/css' },
 };
@@ -51,7 +53,8 @@ export const IDE_PAGE = `<!doctype html>
   <form id="login" autocomplete="on">
     <input name="email" type="email" placeholder="email" autocomplete="username" required>
     <input name="password" type="password" placeholder="password" autocomplete="current-password" required>
-    <button type="submit">Log in</button>
+    <button type="submit" value="login">Log in</button>
+    <button type="submit" value="signup">Sign up</button>
   </form>
   <span id="who" hidden></span>
   <button id="logout" type="button" hidden>Log out</button>
@@ -61,6 +64,7 @@ export const IDE_PAGE = `<!doctype html>
 <script src="/ide/react.production.min.js"></script>
 <script src="/ide/react-dom.production.min.js"></script>
 <script src="/ide/graphiql.min.js"></script>
+<script src="/ide/graphql-ws.min.js"></script>
 <script src="/ide/ide.js"></script>
 </body>
 </html>

@@ -45,6 +45,7 @@ describe('the GraphQL IDE over HTTP', () => {
     for (const [name, type] of [
       ['graphiql.min.js', 'text/javascript'],
       ['graphiql.min.css', 'text/css'],
+      ['graphql-ws.min.js', 'text/javascript'],
       ['react.production.min.js', 'text/javascript'],
       ['react-dom.production.min.js', 'text/javascript'],
       ['ide.js', 'text/javascript'],

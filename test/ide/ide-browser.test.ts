@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser } from 'playwright-core';
-import { signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { createPost } from '../helpers/operations.js';
+import { PASSWORD, signUpUser, startTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
 
 // The IDE in a real browser (Debian's Chromium), with every request that leaves the
 // server's origin refused: it must work with no internet access.
@@ -11,6 +12,7 @@ const describeWithChromium = existsSync(CHROMIUM) ? describe : describe.skip;
 if (!existsSync(CHROMIUM)) {
   console.warn(`Skipped "the GraphQL IDE in a browser": no ${CHROMIUM} (apt-get install -y chromium).`);
 }
+// Screenshots for a human to look at (git-ignored): test-output/ide-*.png at the repository root.
 const SCREENSHOT_DIR = new URL('../../test-output/', import.meta.url);
 
 describeWithChromium('the GraphQL IDE in a browser', () => {
@@ -87,6 +89,77 @@ describeWithChromium('the GraphQL IDE in a browser', () => {
     expect(external).toEqual([]);
     // The browser reports the expected 401 (the expired token) as a failed load; nothing else.
     expect(problems.filter((problem) => !problem.includes('status of 401'))).toEqual([]);
+    await context.close();
+  }, 60_000);
+  it('signs up, clears an error at the next success, and shows a subscription event another user causes', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const external: string[] = [];
+    const problems: string[] = [];
+    await context.route('**/*', (route) => {
+      if (route.request().url().startsWith(app.url)) return route.continue();
+      external.push(route.request().url());
+      return route.abort();
+    });
+    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    page.on('pageerror', (error) => problems.push(error.message));
+    const sentFrames: string[] = [];
+    page.on('websocket', (socket) => socket.on('framesent', (frame) => sentFrames.push(String(frame.payload))));
+
+    await page.goto(`${app.url}/graphql`);
+    await page.locator('.graphiql-execute-button').waitFor({ timeout: 20_000 });
+    // In the page as strings: this file is compiled without the DOM's types.
+    const setEditor = async (text: string) => {
+      await page.evaluate(`document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(${JSON.stringify(text)})`);
+      // GraphiQL reads the operation's name from the editor after a 150 ms debounce.
+      await page.waitForTimeout(1_000);
+    };
+    const responseContains = (text: string) =>
+      page.waitForFunction(`document.querySelector('.graphiql-response')?.textContent?.includes(${JSON.stringify(text)})`);
+
+    // A refused sign-up (password too short) says why, and the next success clears it.
+    const email = uniqueEmail('ide-signup');
+    await page.fill('#login input[name=email]', email);
+    await page.fill('#login input[name=password]', 'short');
+    await page.click('#login button[value=signup]');
+    await page.waitForFunction(`/password/i.test(document.getElementById('status').textContent)`);
+    await setEditor('query Anonymous { me { id } }');
+    await page.click('.graphiql-execute-button');
+    await responseContains('"me": null');
+    expect(await page.textContent('#status')).toBe('');
+
+    await page.fill('#login input[name=password]', PASSWORD);
+    await page.click('#login button[value=signup]');
+    await page.locator('#who').waitFor({ state: 'visible' });
+    expect(await page.textContent('#who')).toBe(`Signed in as ${email} (USER)`);
+    expect(await page.textContent('#status')).toBe('');
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: new URL('ide-sign-up.png', SCREENSHOT_DIR).pathname, fullPage: true });
+
+    // A subscription in the editor runs over graphql-ws, with the token in connection_init.
+    await setEditor('subscription OnPost {\n  postPublished {\n    id\n    title\n  }\n}\n');
+    await page.click('.graphiql-execute-button');
+    const deadline = Date.now() + 15_000;
+    while (!sentFrames.some((frame) => frame.includes('"type":"subscribe"'))) {
+      if (Date.now() > deadline) throw new Error(`no subscribe frame: ${JSON.stringify(sentFrames)}`);
+      await page.waitForTimeout(50);
+    }
+    // The token the IDE holds now (the 1 s token may have been refreshed before connecting).
+    const accessToken = await page.evaluate(`sessionStorage.getItem('gatehouse.accessToken')`);
+    expect(typeof accessToken).toBe('string');
+    const init = sentFrames.map((frame) => JSON.parse(frame) as { type: string; payload?: unknown }).find((frame) => frame.type === 'connection_init');
+    expect(init?.payload).toEqual({ authorization: `Bearer ${accessToken}` });
+
+    // Another user publishes over HTTP; the IDE shows the event.
+    const author = await signUpUser(app);
+    const title = `Seen live ${Date.now()}`;
+    const postId = await createPost(app, author.accessToken, { title, publish: true });
+    await responseContains(title);
+    expect(await page.locator('.graphiql-response').innerText()).toContain(postId);
+    await page.screenshot({ path: new URL('ide-subscription.png', SCREENSHOT_DIR).pathname, fullPage: true });
+
+    expect(external).toEqual([]);
+    expect(problems).toEqual([]);
     await context.close();
   }, 60_000);
 });
