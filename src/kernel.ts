@@ -5,6 +5,7 @@ import { createSessionCache } from './auth/session-cache.js';
 import { createSessionStore } from './auth/session-store.js';
 import { sessionsRevoked } from './auth/sessions-revoked.js';
 import type { Config } from './config.js';
+import { recordAuditEvent } from './db/audit-trail.js';
 import type { ChangeTopic } from './db/change-feed.js';
 import type { Database } from './db/database.js';
 import { createReadCache } from './db/read-cache.js';
@@ -54,6 +55,7 @@ export async function createKernel(
   const sessions = createSessionStore(database.db, {
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+    maxLifetimeSeconds: config.sessionMaxLifetimeSeconds,
     onRevoked: ({ sessionIds }) => void publish(sessionsRevoked, { sessionIds }),
   });
   const sessionCache = createSessionCache({
@@ -94,6 +96,7 @@ export async function createKernel(
     onUserChanged: (userId) => publish(userChanged, { userId }),
     passwords: await createPasswordHasher(),
     loginThrottle,
+    auditTrail: { record: (event) => recordAuditEvent(database.db, event) },
     accessTokens: createAccessTokens({
       key: signingKey,
       issuer: config.jwt.issuer,
@@ -121,6 +124,7 @@ export async function createKernel(
     on: (topic, listener) => database.changes.on(topic, listener),
     onReset: (listener) => database.changes.onReset(listener),
     createReadCache: newReadCache,
+    recordAuditEvent,
     close: () => clearInterval(purgeTimer),
   };
 }
