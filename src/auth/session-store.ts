@@ -70,7 +70,8 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
   const ttlMs = options.refreshTokenTtlSeconds * 1000;
   const graceMs = options.refreshReuseGraceSeconds * 1000;
   const maxLifetimeMs = options.maxLifetimeSeconds * 1000;
-  const endOf = (createdAt: Date) => new Date(createdAt.getTime() + maxLifetimeMs);
+  // Whole seconds, as a token's `exp` is: a token issued before the end can always end with it.
+  const endOf = (createdAt: Date) => new Date(Math.floor((createdAt.getTime() + maxLifetimeMs) / 1000) * 1000);
   // A refresh extends the idle expiry, but never past the absolute end.
   const idleExpiry = (createdAt: Date, now: Date) => new Date(Math.min(now.getTime() + ttlMs, endOf(createdAt).getTime()));
   const liveSession = () => and(isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`));

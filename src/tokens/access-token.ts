@@ -67,7 +67,8 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
   return {
     sign(subject) {
       const iat = now();
-      const exp = Math.max(iat + 1, Math.min(iat + ttlSeconds, subject.notAfter ?? Number.MAX_SAFE_INTEGER));
+      // Never past `notAfter`, even when that leaves the token no time: its session is over then.
+      const exp = Math.max(iat, Math.min(iat + ttlSeconds, subject.notAfter ?? Number.MAX_SAFE_INTEGER));
       const payload = {
         iss: issuer,
         aud: audience,

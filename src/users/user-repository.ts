@@ -123,22 +123,29 @@ export function createUserRepository(db: Db) {
 
     /**
      * Disables or enables the account, refusing to disable the last enabled admin (admin rows
-     * locked first, as in setRole). `audit` is recorded only when the flag changes.
+     * locked first, as in setRole). `audit` is recorded only when the flag changes. The
+     * change and its event are written first and the rule checked after: a refusal rolls
+     * both back together.
      */
     async setDisabled(id: string, disabled: boolean, audit?: AuditEvent): Promise<UserRecord | 'not-found' | 'last-admin'> {
-      return db.transaction(async (tx) => {
-        const admins = await lockAdmins(tx);
-        const [target] = await tx.select({ disabled: users.disabled }).from(users).where(eq(users.id, id)).for('update');
-        if (target === undefined) return 'not-found';
-        if (disabled && isLastEnabledAdmin(admins, id)) return 'last-admin';
-        const [row] = await tx
-          .update(users)
-          .set({ disabled, updatedAt: new Date() })
-          .where(eq(users.id, id))
-          .returning(publicColumns);
-        if (audit !== undefined && target.disabled !== disabled) await recordAuditEvent(tx, audit);
-        return row!;
-      });
+      try {
+        return await db.transaction(async (tx) => {
+          const admins = await lockAdmins(tx);
+          const [target] = await tx.select({ disabled: users.disabled }).from(users).where(eq(users.id, id)).for('update');
+          if (target === undefined) return 'not-found';
+          const [row] = await tx
+            .update(users)
+            .set({ disabled, updatedAt: new Date() })
+            .where(eq(users.id, id))
+            .returning(publicColumns);
+          if (audit !== undefined && target.disabled !== disabled) await recordAuditEvent(tx, audit);
+          if (disabled && isLastEnabledAdmin(admins, id)) throw new LastAdminRollback();
+          return row!;
+        });
+      } catch (error) {
+        if (error instanceof LastAdminRollback) return 'last-admin';
+        throw error;
+      }
     },
 
     /** Inserts the user, or returns null when the email is already registered; `audit` is recorded with it. */
@@ -166,6 +173,9 @@ function lockAdmins(tx: Transaction): Promise<Array<{ id: string; disabled: bool
     .orderBy(users.id)
     .for('update');
 }
+
+/** Thrown inside a transaction to roll it back when it would leave no enabled admin. */
+class LastAdminRollback extends Error {}
 
 // A disabled admin cannot act: the last admin who can sign in is the one that must stay.
 function isLastEnabledAdmin(admins: ReadonlyArray<{ id: string; disabled: boolean }>, id: string): boolean {
