@@ -11,11 +11,13 @@ import { registerErrorReplies } from './http/error-replies.js';
 import { registerGraphQLRoute } from './http/graphql-route.js';
 import { BODY_LIMIT_BYTES, createHttpServer, type ConnectionLimits } from './http/http-server.js';
 import { registerJwksRoute } from './http/jwks-route.js';
+import { registerMetricsRoute } from './http/metrics-route.js';
 import { listen } from './http/listen.js';
 import { registerProbes } from './http/probes.js';
 import { registerRequestLog } from './http/request-log.js';
 import { clientAddress, trustedProxies } from './http/trusted-proxies.js';
 import { createKernel, type KernelOptions } from './kernel.js';
+import { createMetrics } from './metrics/metrics.js';
 import { modules } from './modules/registry.js';
 
 export interface App {
@@ -59,14 +61,23 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let url: string;
   const drain = registerDrain(http, config);
   const requestLog = registerRequestLog(http, config);
+  // Only with METRICS_TOKEN: otherwise nothing is counted and /metrics is an unknown path (404).
+  const metrics =
+    config.metricsToken === undefined
+      ? undefined
+      : createMetrics({ ...(database.poolStats && { poolStats: database.poolStats }) });
+  if (metrics !== undefined) registerMetricsRoute(http, { token: config.metricsToken!, ...metrics });
   try {
     await database.migrate();
-    kernel = await createKernel(config, database, log, options);
+    kernel = await createKernel(config, database, log, {
+      ...options,
+      ...(metrics && { onTokenVerified: metrics.recordTokenVerification }),
+    });
     const { services } = kernel;
     started = await startModules(options.modules ?? modules, kernel, () => new Set(database.changes.topics.keys()));
     const clientOf = (request: Parameters<typeof clientAddress>[0]) => clientAddress(request, trusted);
     const pipeline = createGraphQLPipeline({ schema: started.schema, services, isProduction: config.isProduction, clientAddress: clientOf, log });
-    apollo = createApolloServer(pipeline, { introspection: config.enableIntrospection, logger: log, operationLog: requestLog.operationLog });
+    apollo = createApolloServer(pipeline, { introspection: config.enableIntrospection, logger: log, operationLog: requestLog.operationLog, metrics });
     await apollo.start();
 
     await registerBrowserPolicies(http, config);

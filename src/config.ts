@@ -18,6 +18,12 @@ export interface Config {
   readonly jwt: JwtConfig;
   readonly refreshTokenTtlSeconds: number;
   readonly refreshReuseGraceSeconds: number;
+  /** Absolute session lifetime: no refresh extends a session past its start plus this. */
+  readonly sessionMaxLifetimeSeconds: number;
+  /** Audit events older than this many days are pruned. */
+  readonly auditRetentionDays: number;
+  /** Bearer token that GET /metrics requires; undefined = /metrics is 404. */
+  readonly metricsToken: string | undefined;
   readonly loginMaxFailures: number;
   readonly loginWindowSeconds: number;
   /** Failed password checks allowed per client IP across all emails in one window. */
@@ -67,6 +73,9 @@ export class ConfigError extends Error {
     this.problems = problems;
   }
 }
+
+// A scraper's bearer token: long enough that guessing it is out of reach.
+const MIN_METRICS_TOKEN_LENGTH = 16;
 
 // HS256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
 const MIN_SECRET_BYTES = 32;
@@ -142,6 +151,16 @@ const envSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: integer(900, 1),
   REFRESH_TOKEN_TTL_SECONDS: integer(2_592_000, 1), // 30 days
   REFRESH_REUSE_GRACE_SECONDS: integer(10, 0),
+  SESSION_MAX_LIFETIME_SECONDS: integer(7_776_000, 1), // 90 days
+  AUDIT_RETENTION_DAYS: integer(90, 1, 36_500),
+  METRICS_TOKEN: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .min(MIN_METRICS_TOKEN_LENGTH, `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters`)
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces (it is sent in an Authorization header)')
+      .optional(),
+  ),
   LOGIN_MAX_FAILURES: integer(5, 1),
   LOGIN_WINDOW_SECONDS: integer(900, 1), // 15 minutes
   LOGIN_MAX_FAILURES_PER_IP: integer(100, 1),
@@ -229,6 +248,9 @@ export function loadConfig(env: Env): Config {
     },
     refreshTokenTtlSeconds: values.REFRESH_TOKEN_TTL_SECONDS,
     refreshReuseGraceSeconds: values.REFRESH_REUSE_GRACE_SECONDS,
+    sessionMaxLifetimeSeconds: values.SESSION_MAX_LIFETIME_SECONDS,
+    auditRetentionDays: values.AUDIT_RETENTION_DAYS,
+    metricsToken: values.METRICS_TOKEN,
     loginMaxFailures: values.LOGIN_MAX_FAILURES,
     loginWindowSeconds: values.LOGIN_WINDOW_SECONDS,
     loginMaxFailuresPerIp: values.LOGIN_MAX_FAILURES_PER_IP,

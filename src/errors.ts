@@ -41,6 +41,7 @@ export const CONTRACT_REASONS = [
   'REFRESH_TOKEN_INVALID',
   'REFRESH_TOKEN_REUSED',
   'INVALID_CREDENTIALS',
+  'ACCOUNT_DISABLED',
   'EMAIL_TAKEN',
   'LAST_ADMIN',
 ] as const;
@@ -91,6 +92,7 @@ export type AuthenticationErrorCode = Extract<
   | 'REFRESH_TOKEN_INVALID'
   | 'REFRESH_TOKEN_REUSED'
   | 'INVALID_CREDENTIALS'
+  | 'ACCOUNT_DISABLED'
 >;
 
 const AUTHENTICATION_MESSAGES: Record<AuthenticationErrorCode, string> = {
@@ -102,6 +104,7 @@ const AUTHENTICATION_MESSAGES: Record<AuthenticationErrorCode, string> = {
   REFRESH_TOKEN_REUSED:
     'This refresh token was already used; the session has been ended to protect the account. Log in again.',
   INVALID_CREDENTIALS: 'The email or password is incorrect.',
+  ACCOUNT_DISABLED: 'This account has been disabled by an administrator.',
 };
 
 /** A token or credential that is absent where one is required, or present and unusable. */

@@ -5,13 +5,15 @@ import { createSessionCache } from './auth/session-cache.js';
 import { createSessionStore } from './auth/session-store.js';
 import { sessionsRevoked } from './auth/sessions-revoked.js';
 import type { Config } from './config.js';
+import { recordAuditEvent } from './db/audit-trail.js';
 import type { ChangeTopic } from './db/change-feed.js';
 import type { Database } from './db/database.js';
 import { createReadCache } from './db/read-cache.js';
 import type { Services } from './graphql/context.js';
 import type { Kernel, Log } from './graphql/module.js';
 import { createCursors } from './pagination/connection.js';
-import { createAccessTokens } from './tokens/access-token.js';
+import { createAccessTokens, type AccessTokens } from './tokens/access-token.js';
+import { AuthenticationError } from './errors.js';
 import { deriveSecret, loadSigningKey, type SigningKey } from './tokens/signing-key.js';
 import { userChanged } from './users/user-changed.js';
 import { createUserRepository, withUserCache } from './users/user-repository.js';
@@ -23,6 +25,8 @@ export interface KernelOptions {
    * 1000 (the contract's bound); 0 reads the database on every request (benchmarks).
    */
   sessionCacheTtlMs?: number;
+  /** Told the result of every access token verification (for /metrics). */
+  onTokenVerified?: (result: 'valid' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED') => void;
 }
 
 // The contract: a revocation or role change applies within 1 s on every instance. Reads
@@ -54,6 +58,7 @@ export async function createKernel(
   const sessions = createSessionStore(database.db, {
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+    maxLifetimeSeconds: config.sessionMaxLifetimeSeconds,
     onRevoked: ({ sessionIds }) => void publish(sessionsRevoked, { sessionIds }),
   });
   const sessionCache = createSessionCache({
@@ -94,12 +99,16 @@ export async function createKernel(
     onUserChanged: (userId) => publish(userChanged, { userId }),
     passwords: await createPasswordHasher(),
     loginThrottle,
-    accessTokens: createAccessTokens({
-      key: signingKey,
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
-      ttlSeconds: config.jwt.accessTokenTtlSeconds,
-    }),
+    auditTrail: { record: (event) => recordAuditEvent(database.db, event) },
+    accessTokens: observeVerifications(
+      createAccessTokens({
+        key: signingKey,
+        issuer: config.jwt.issuer,
+        audience: config.jwt.audience,
+        ttlSeconds: config.jwt.accessTokenTtlSeconds,
+      }),
+      options.onTokenVerified,
+    ),
   };
 
   if (config.admin !== undefined) {
@@ -121,6 +130,30 @@ export async function createKernel(
     on: (topic, listener) => database.changes.on(topic, listener),
     onReset: (listener) => database.changes.onReset(listener),
     createReadCache: newReadCache,
+    recordAuditEvent,
     close: () => clearInterval(purgeTimer),
+  };
+}
+
+/** The access tokens with every verification's result told to `onVerified`. */
+function observeVerifications(
+  accessTokens: AccessTokens,
+  onVerified: KernelOptions['onTokenVerified'],
+): AccessTokens {
+  if (onVerified === undefined) return accessTokens;
+  return {
+    sign: (subject) => accessTokens.sign(subject),
+    verify(token) {
+      try {
+        const claims = accessTokens.verify(token);
+        onVerified('valid');
+        return claims;
+      } catch (error) {
+        if (error instanceof AuthenticationError && (error.code === 'TOKEN_EXPIRED' || error.code === 'TOKEN_INVALID')) {
+          onVerified(error.code);
+        }
+        throw error;
+      }
+    },
   };
 }

@@ -1,3 +1,4 @@
+import type { AuditEvent } from '../db/audit-trail.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { UserRepository } from '../users/user-repository.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -13,4 +14,6 @@ export interface AuthDependencies {
   readonly passwords: PasswordHasher;
   readonly accessTokens: AccessTokens;
   readonly loginThrottle: LoginThrottle;
+  /** Records an audit event on its own, for what writes nothing else (a failed login). */
+  readonly auditTrail: { record(event: AuditEvent): Promise<void> };
 }

@@ -24,6 +24,7 @@ export function issueAuthPayload(
     sessionId: session.sessionId,
     role: user.role,
     scope: scopesForRole(user.role).join(' '),
+    notAfter: Math.floor(session.endsAt.getTime() / 1000),
   });
   return {
     accessToken: token,

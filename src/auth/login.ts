@@ -30,7 +30,13 @@ export async function login(deps: AuthDependencies, input: LoginInput): Promise<
   if (found === null || !valid) {
     throw new AuthenticationError('INVALID_CREDENTIALS');
   }
+  // Only the right password learns that the account is disabled; the attempt stays counted.
+  if (found.user.disabled) throw new AuthenticationError('ACCOUNT_DISABLED');
   await attempt.succeeded();
-  const session = await deps.sessions.start(found.user.id, input.userAgent);
+  const session = await deps.sessions.start(found.user.id, input.userAgent, {
+    kind: 'LOGIN_SUCCEEDED',
+    userId: found.user.id,
+    origin: input,
+  });
   return issueAuthPayload(deps.accessTokens, found.user, session);
 }

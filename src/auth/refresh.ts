@@ -1,3 +1,4 @@
+import type { AuditOrigin } from '../db/audit-trail.js';
 import { AuthenticationError } from '../errors.js';
 import { issueAuthPayload, type AuthPayloadRecord } from './auth-payload.js';
 import type { AuthDependencies } from './auth-dependencies.js';
@@ -8,9 +9,13 @@ import { isWellFormedRefreshToken } from './refresh-token.js';
  * "Sessions and refresh tokens": single use, a grace for concurrent tabs, and the whole
  * session revoked when a spent token comes back after the grace.
  */
-export async function refreshTokens(deps: AuthDependencies, presented: string): Promise<AuthPayloadRecord> {
+export async function refreshTokens(
+  deps: AuthDependencies,
+  presented: string,
+  origin: AuditOrigin,
+): Promise<AuthPayloadRecord> {
   if (!isWellFormedRefreshToken(presented)) throw invalidRefreshToken();
-  const result = await deps.sessions.rotate(presented);
+  const result = await deps.sessions.rotate(presented, (userId) => ({ kind: 'REFRESH_TOKEN_REUSED', userId, origin }));
   switch (result.kind) {
     case 'unknown':
       throw invalidRefreshToken();
@@ -25,6 +30,7 @@ export async function refreshTokens(deps: AuthDependencies, presented: string): 
       return issueAuthPayload(deps.accessTokens, user, {
         sessionId: result.sessionId,
         refreshToken: result.refreshToken,
+        endsAt: result.endsAt,
       });
     }
   }

@@ -1,3 +1,4 @@
+import type { AuditOrigin } from '../db/audit-trail.js';
 import { isUuid } from '../ids.js';
 import { AuthenticationError, InputError, NotFoundError } from '../errors.js';
 import { checkNewPassword } from '../users/user-input.js';
@@ -9,18 +10,29 @@ import type { Viewer } from './viewer.js';
 
 
 /** Ends the caller's session, or all of the caller's sessions. */
-export async function logout(deps: AuthDependencies, viewer: Viewer, allSessions: boolean): Promise<true> {
-  if (allSessions) await deps.sessions.revokeAllOfUser(viewer.userId, 'logout');
-  else await deps.sessions.revoke(viewer.sessionId, 'logout');
+export async function logout(
+  deps: AuthDependencies,
+  viewer: Viewer,
+  allSessions: boolean,
+  origin: AuditOrigin,
+): Promise<true> {
+  const audit = { kind: 'LOGGED_OUT', userId: viewer.userId, origin } as const;
+  if (allSessions) await deps.sessions.revokeAllOfUser(viewer.userId, 'logout', undefined, audit);
+  else await deps.sessions.revoke(viewer.sessionId, 'logout', audit);
   return true;
 }
 
 /** Ends one of the caller's own sessions; any other id, even a real one, is NOT_FOUND. */
-export async function revokeSession(deps: AuthDependencies, viewer: Viewer, sessionId: string): Promise<true> {
+export async function revokeSession(
+  deps: AuthDependencies,
+  viewer: Viewer,
+  sessionId: string,
+  origin: AuditOrigin,
+): Promise<true> {
   if (!isUuid(sessionId) || !(await deps.sessions.belongsTo(sessionId, viewer.userId))) {
     throw new NotFoundError('No such session.');
   }
-  await deps.sessions.revoke(sessionId, 'revoked');
+  await deps.sessions.revoke(sessionId, 'revoked', { kind: 'SESSION_REVOKED', userId: viewer.userId, origin });
   return true;
 }
 
@@ -47,12 +59,16 @@ export async function changePassword(
 ): Promise<AuthPayloadRecord> {
   await checkCurrentPassword(deps, viewer, currentPassword, origin);
   checkNewPassword(newPassword, 'newPassword');
-  await deps.users.updatePasswordHash(viewer.userId, await deps.passwords.hash(newPassword));
+  await deps.users.updatePasswordHash(viewer.userId, await deps.passwords.hash(newPassword), {
+    kind: 'PASSWORD_CHANGED',
+    userId: viewer.userId,
+    origin,
+  });
   await deps.sessions.revokeAllOfUser(viewer.userId, 'password_changed', viewer.sessionId);
-  const refreshToken = await deps.sessions.reissue(viewer.sessionId);
+  const session = await deps.sessions.reissue(viewer.sessionId);
   const user = await deps.users.findById(viewer.userId);
   if (user === null) throw new AuthenticationError('SESSION_REVOKED');
-  return issueAuthPayload(deps.accessTokens, user, { sessionId: viewer.sessionId, refreshToken });
+  return issueAuthPayload(deps.accessTokens, user, session);
 }
 
 /**
@@ -69,7 +85,7 @@ export async function deleteAccount(
   await checkCurrentPassword(deps, viewer, password, origin);
   // Sessions are not revoked first: a refused deletion must leave them working. They go
   // with the row (ON DELETE CASCADE), decided under the same lock as the last-admin check.
-  const result = await deps.users.delete(viewer.userId);
+  const result = await deps.users.delete(viewer.userId, { kind: 'ACCOUNT_DELETED', userId: viewer.userId, origin });
   if (result === 'last-admin') {
     throw new InputError('LAST_ADMIN', 'password', 'The last admin cannot delete their account: make another user ADMIN first.');
   }
@@ -79,8 +95,8 @@ export async function deleteAccount(
   return true;
 }
 
-/** Who is asking, for the brute-force limit that wrong current passwords count towards. */
-export interface PasswordCheckOrigin {
+/** Who is asking: for the brute-force limit that wrong current passwords count towards, and the audit trail. */
+export interface PasswordCheckOrigin extends AuditOrigin {
   clientIp: string;
 }
 

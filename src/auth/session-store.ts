@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import { recordAuditEvent, type AuditEvent } from '../db/audit-trail.js';
 import { isForeignKeyViolation, type Db } from '../db/database.js';
 import { AuthenticationError } from '../errors.js';
 import { refreshTokens, sessions, users } from '../db/schema.js';
@@ -16,6 +17,8 @@ export interface StartedSession {
   sessionId: string;
   /** The opaque refresh token, returned to the client and stored only as a hash. */
   refreshToken: string;
+  /** The session's absolute end (start + SESSION_MAX_LIFETIME_SECONDS): no token outlives it. */
+  endsAt: Date;
 }
 
 /** What an authenticated request needs to know about its session, read fresh. */
@@ -23,7 +26,7 @@ export interface SessionState {
   userId: string;
   /** The user's current role, which may differ from the token's claim. */
   role: Role;
-  /** Ended by logout, revocation, password change, deletion or reuse detection. */
+  /** Ended by logout, revocation, password change, deletion or reuse detection, or its user is disabled. */
   revoked: boolean;
   /** When it idles out unless refreshed; checked against the clock on every request. */
   expiresAt: Date;
@@ -43,17 +46,21 @@ export type RevocationReason =
   | 'revoked'
   | 'password_changed'
   | 'reuse_detected'
-  | 'account_deleted';
+  | 'account_deleted'
+  | 'user_disabled'
+  | 'admin_revoked';
 
 /** The outcome of presenting a refresh token; decided under a lock on the session row. */
 export type RotationResult =
-  | { kind: 'rotated' | 'grace'; sessionId: string; userId: string; refreshToken: string }
+  | { kind: 'rotated' | 'grace'; sessionId: string; userId: string; refreshToken: string; endsAt: Date }
   | { kind: 'reused'; sessionId: string }
   | { kind: 'unknown' | 'ended' };
 
 export interface SessionStoreOptions {
   refreshTokenTtlSeconds: number;
   refreshReuseGraceSeconds: number;
+  /** Absolute lifetime: the idle expiry is never pushed past the session's start plus this. */
+  maxLifetimeSeconds: number;
   /** Told about every revocation, after it is committed (the session cache listens). */
   onRevoked: (revoked: { sessionIds: string[] }) => void;
 }
@@ -62,17 +69,27 @@ export interface SessionStoreOptions {
 export function createSessionStore(db: Db, options: SessionStoreOptions) {
   const ttlMs = options.refreshTokenTtlSeconds * 1000;
   const graceMs = options.refreshReuseGraceSeconds * 1000;
+  const maxLifetimeMs = options.maxLifetimeSeconds * 1000;
+  // Whole seconds, as a token's `exp` is: a token issued before the end can always end with it.
+  const endOf = (createdAt: Date) => new Date(Math.floor((createdAt.getTime() + maxLifetimeMs) / 1000) * 1000);
+  // A refresh extends the idle expiry, but never past the absolute end.
+  const idleExpiry = (createdAt: Date, now: Date) => new Date(Math.min(now.getTime() + ttlMs, endOf(createdAt).getTime()));
   const liveSession = () => and(isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`));
 
   const revokeWhere = async (
     condition: ReturnType<typeof and>,
     reason: RevocationReason,
+    audit: AuditEvent | undefined,
   ): Promise<string[]> => {
-    const rows = await db
-      .update(sessions)
-      .set({ revokedAt: new Date(), revokedReason: reason })
-      .where(and(condition, isNull(sessions.revokedAt)))
-      .returning({ id: sessions.id });
+    const rows = await db.transaction(async (tx) => {
+      const revoked = await tx
+        .update(sessions)
+        .set({ revokedAt: new Date(), revokedReason: reason })
+        .where(and(condition, isNull(sessions.revokedAt)))
+        .returning({ id: sessions.id });
+      if (audit !== undefined && revoked.length > 0) await recordAuditEvent(tx, audit);
+      return revoked;
+    });
     const sessionIds = rows.map((row) => row.id);
     if (sessionIds.length > 0) options.onRevoked({ sessionIds });
     return sessionIds;
@@ -82,29 +99,33 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
     /**
      * Starts a session for the user. A user deleted since its password was checked (a login
      * racing deleteAccount) is INVALID_CREDENTIALS, as a login after the deletion would be.
+     * `audit` is recorded in the same transaction.
      */
-    async start(userId: string, userAgent: string | null): Promise<StartedSession> {
+    async start(userId: string, userAgent: string | null, audit?: AuditEvent): Promise<StartedSession> {
       const sessionId = randomUUID();
       const refreshToken = generateRefreshToken();
-      const expiresAt = new Date(Date.now() + ttlMs);
+      const createdAt = new Date();
       try {
         await db.transaction(async (tx) => {
           await tx.insert(sessions).values({
             id: sessionId,
             userId,
             userAgent,
-            expiresAt,
+            createdAt,
+            lastUsedAt: createdAt,
+            expiresAt: idleExpiry(createdAt, createdAt),
             rotationSecret: generateRotationSecret(),
           });
           await tx
             .insert(refreshTokens)
             .values({ tokenHash: hashRefreshToken(refreshToken), sessionId, generation: 0 });
+          if (audit !== undefined) await recordAuditEvent(tx, audit);
         });
       } catch (error) {
         if (isForeignKeyViolation(error)) throw new AuthenticationError('INVALID_CREDENTIALS');
         throw error;
       }
-      return { sessionId, refreshToken };
+      return { sessionId, refreshToken, endsAt: endOf(createdAt) };
     },
 
     async findState(sessionId: string): Promise<SessionState | null> {
@@ -112,7 +133,14 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
         .select({
           revokedAt: sessions.revokedAt,
           expiresAt: sessions.expiresAt,
-          user: { id: users.id, email: users.email, name: users.name, role: users.role, createdAt: users.createdAt },
+          user: {
+            id: users.id,
+            email: users.email,
+            name: users.name,
+            role: users.role,
+            createdAt: users.createdAt,
+            disabled: users.disabled,
+          },
         })
         .from(sessions)
         .innerJoin(users, eq(users.id, sessions.userId))
@@ -121,7 +149,8 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
       return {
         userId: row.user.id,
         role: row.user.role,
-        revoked: row.revokedAt !== null,
+        // Disabling revokes the sessions too; this also refuses one started by a login racing it.
+        revoked: row.revokedAt !== null || row.user.disabled,
         expiresAt: row.expiresAt,
         user: row.user,
       };
@@ -150,17 +179,27 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
       return row !== undefined;
     },
 
-    revoke(sessionId: string, reason: RevocationReason): Promise<string[]> {
-      return revokeWhere(eq(sessions.id, sessionId), reason);
+    /** Revokes the session; `audit` is recorded in the same transaction when it was live. */
+    revoke(sessionId: string, reason: RevocationReason, audit?: AuditEvent): Promise<string[]> {
+      return revokeWhere(eq(sessions.id, sessionId), reason, audit);
     },
 
-    /** Revokes every live session of the user, but `exceptSessionId` if given. */
-    revokeAllOfUser(userId: string, reason: RevocationReason, exceptSessionId?: string): Promise<string[]> {
+    /**
+     * Revokes every live session of the user, but `exceptSessionId` if given; `audit` is
+     * recorded in the same transaction when any was live.
+     */
+    revokeAllOfUser(
+      userId: string,
+      reason: RevocationReason,
+      exceptSessionId?: string,
+      audit?: AuditEvent,
+    ): Promise<string[]> {
       return revokeWhere(
         exceptSessionId === undefined
           ? eq(sessions.userId, userId)
           : and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)),
         reason,
+        audit,
       );
     },
 
@@ -168,10 +207,15 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
      * Replaces the session's refresh token with a new random one (after a password
      * change): every earlier token is spent, and the rotation chain starts again.
      */
-    async reissue(sessionId: string): Promise<string> {
+    async reissue(sessionId: string): Promise<StartedSession> {
       const refreshToken = generateRefreshToken();
-      await db.transaction(async (tx) => {
-        await tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, sessionId)).for('update');
+      const createdAt = await db.transaction(async (tx) => {
+        const [session] = await tx
+          .select({ createdAt: sessions.createdAt })
+          .from(sessions)
+          .where(eq(sessions.id, sessionId))
+          .for('update');
+        if (session === undefined) throw new AuthenticationError('SESSION_REVOKED');
         const [latest] = await tx
           .select({ generation: refreshTokens.generation })
           .from(refreshTokens)
@@ -190,10 +234,11 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
         });
         await tx
           .update(sessions)
-          .set({ lastUsedAt: now, expiresAt: new Date(now.getTime() + ttlMs) })
+          .set({ lastUsedAt: now, expiresAt: idleExpiry(session.createdAt, now) })
           .where(eq(sessions.id, sessionId));
+        return session.createdAt;
       });
-      return refreshToken;
+      return { sessionId, refreshToken, endsAt: endOf(createdAt) };
     },
 
     /**
@@ -202,9 +247,11 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
      * - the current token is rotated: its successor is derived, stored as a hash, returned;
      * - a token spent less than the grace ago gets the session's current token (derived
      *   again along the chain) without a rotation: concurrent tabs;
-     * - a token spent longer ago is theft: the whole session is revoked.
+     * - a token spent longer ago is theft: the whole session is revoked (and `onReuse`'s
+     *   audit event recorded in the same transaction).
+     * A session past its absolute end, or whose user is disabled, has ended.
      */
-    async rotate(presented: string): Promise<RotationResult> {
+    async rotate(presented: string, onReuse?: (userId: string) => AuditEvent): Promise<RotationResult> {
       const presentedHash = hashRefreshToken(presented);
       const result = await db.transaction(async (tx): Promise<RotationResult> => {
         const [token] = await tx
@@ -216,16 +263,22 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
         const [session] = await tx
           .select({
             userId: sessions.userId,
+            createdAt: sessions.createdAt,
             revokedAt: sessions.revokedAt,
             expiresAt: sessions.expiresAt,
             rotationSecret: sessions.rotationSecret,
+            userDisabled: users.disabled,
           })
           .from(sessions)
+          .innerJoin(users, eq(users.id, sessions.userId))
           .where(eq(sessions.id, token.sessionId))
-          .for('update');
+          .for('update', { of: sessions });
         if (session === undefined) return { kind: 'unknown' };
         const now = new Date();
-        if (session.revokedAt !== null || session.expiresAt <= now) return { kind: 'ended' };
+        const endsAt = endOf(session.createdAt);
+        if (session.revokedAt !== null || session.expiresAt <= now || endsAt <= now || session.userDisabled) {
+          return { kind: 'ended' };
+        }
 
         // Read after the lock (a concurrent rotation may have spent it meanwhile): only the
         // presented token and the newest one, not the whole lineage, which grows per refresh.
@@ -242,7 +295,7 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
           .orderBy(desc(refreshTokens.generation))
           .limit(1);
         if (spent === undefined || current === undefined) return { kind: 'unknown' };
-        const touch = { lastUsedAt: now, expiresAt: new Date(now.getTime() + ttlMs) };
+        const touch = { lastUsedAt: now, expiresAt: idleExpiry(session.createdAt, now) };
         const sessionId = token.sessionId;
 
         if (spent.spentAt === null) {
@@ -252,7 +305,7 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
             .insert(refreshTokens)
             .values({ tokenHash: hashRefreshToken(next), sessionId, generation: spent.generation + 1 });
           await tx.update(sessions).set(touch).where(eq(sessions.id, sessionId));
-          return { kind: 'rotated', sessionId, userId: session.userId, refreshToken: next };
+          return { kind: 'rotated', sessionId, userId: session.userId, refreshToken: next, endsAt };
         }
 
         if (now.getTime() - spent.spentAt.getTime() < graceMs) {
@@ -265,13 +318,14 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
             return { kind: 'unknown' };
           }
           await tx.update(sessions).set(touch).where(eq(sessions.id, sessionId));
-          return { kind: 'grace', sessionId, userId: session.userId, refreshToken: derived };
+          return { kind: 'grace', sessionId, userId: session.userId, refreshToken: derived, endsAt };
         }
 
         await tx
           .update(sessions)
           .set({ revokedAt: now, revokedReason: 'reuse_detected' })
           .where(eq(sessions.id, sessionId));
+        if (onReuse !== undefined) await recordAuditEvent(tx, onReuse(session.userId));
         return { kind: 'reused', sessionId };
       });
       if (result.kind === 'reused') options.onRevoked({ sessionIds: [result.sessionId] });

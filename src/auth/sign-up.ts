@@ -9,6 +9,8 @@ export interface SignUpInput {
   password: string;
   name?: string | null | undefined;
   userAgent: string | null;
+  /** The client's address, recorded in the audit trail. */
+  clientIp: string;
 }
 
 /** Registers a USER and starts its first session. Throws InputError (field email, password or name). */
@@ -17,7 +19,11 @@ export async function signUp(deps: AuthDependencies, input: SignUpInput): Promis
   checkNewPassword(input.password);
   const name = parseName(input.name);
   const passwordHash = await deps.passwords.hash(input.password);
-  const user = await deps.users.insert({ id: randomUUID(), email, name, passwordHash });
+  const user = await deps.users.insert({ id: randomUUID(), email, name, passwordHash }, (created) => ({
+    kind: 'SIGNED_UP',
+    userId: created.id,
+    origin: input,
+  }));
   if (user === null) {
     throw new InputError('EMAIL_TAKEN', 'email', 'This email address is already registered.');
   }

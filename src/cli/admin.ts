@@ -13,6 +13,9 @@ import { setUserRole } from '../users/user-admin.js';
 import { userChanged } from '../users/user-changed.js';
 import { createUserRepository } from '../users/user-repository.js';
 
+// The audit trail's origin for what an operator does from the command line: no request.
+const CLI_ORIGIN = { clientIp: null, userAgent: 'npm run admin' };
+
 // `npm run admin -- <command>`: user administration against the configured database.
 const HELP = `Usage: npm run admin -- <command> [options]
 
@@ -90,6 +93,7 @@ async function main(argv: string[]): Promise<string> {
         { users, onUserChanged: (id) => database.changes.publish(userChanged, { userId: id }) },
         userId,
         role as Role,
+        { userId: null, origin: CLI_ORIGIN },
       );
       return `${email} is now ${role}.`;
     }
@@ -97,9 +101,14 @@ async function main(argv: string[]): Promise<string> {
     const sessions = createSessionStore(database.db, {
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
       refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
+      maxLifetimeSeconds: config.sessionMaxLifetimeSeconds,
       onRevoked: () => {},
     });
-    const revoked = await sessions.revokeAllOfUser(userId, 'revoked');
+    const revoked = await sessions.revokeAllOfUser(userId, 'admin_revoked', undefined, {
+      kind: 'SESSION_REVOKED',
+      userId,
+      origin: CLI_ORIGIN,
+    });
     if (revoked.length > 0) await database.changes.publish(sessionsRevoked, { sessionIds: revoked });
     return `Revoked ${revoked.length} session(s) of ${email}.`;
   } finally {

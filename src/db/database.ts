@@ -34,6 +34,8 @@ export interface Database {
   /** Applies pending migrations under an advisory lock, so concurrent starts apply each once. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** The connection pool's state (PostgreSQL only: the embedded database has no pool). */
+  poolStats?(): { total: number; idle: number; waiting: number };
 }
 
 export interface DatabaseOptions {
@@ -173,6 +175,7 @@ async function openPostgres(
     ping: async () => {
       await pool.query('select 1');
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     migrate: async () => {
       // A session-level lock belongs to one connection: take it, migrate and unlock on the same one.
       const connection = new pg.Client({ connectionString: databaseUrl });

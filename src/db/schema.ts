@@ -12,6 +12,8 @@ export const users = pgTable(
     name: text('name'),
     role: roleEnum('role').notNull().default('USER'),
     passwordHash: text('password_hash').notNull(),
+    /** Set by an admin: the account cannot sign in and its sessions are refused. */
+    disabled: boolean('disabled').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
@@ -74,3 +76,28 @@ export const rateLimits = pgTable('rate_limits', {
   points: integer('points').notNull().default(0),
   expire: timestamp('expire', { withTimezone: true, mode: 'date' }),
 });
+
+/**
+ * The security audit trail: one row per event, written in the transaction of what it
+ * records. No foreign key to users: a deleted account's events stay (with its id) until
+ * pruned, so admins can still investigate. Never holds a password, token or code.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: uuid('id').primaryKey(),
+    /** An AuditEventKind (src/db/audit-trail.ts). */
+    kind: text('kind').notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** Whose account it concerns; null when none is known (a failed login for an unknown email). */
+    userId: uuid('user_id'),
+    /** Who did it, when that is someone else (an admin); null for the user themselves or anonymous. */
+    actorId: uuid('actor_id'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+  },
+  (table) => [
+    index('audit_events_at_idx').on(table.at, table.id),
+    index('audit_events_user_at_idx').on(table.userId, table.at, table.id),
+  ],
+);

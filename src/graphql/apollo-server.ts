@@ -6,6 +6,7 @@ import {
 import type { GraphQLContext } from './context.js';
 import { unavailableStatusPlugin } from './error-mapping.js';
 import { operationLogPlugin, type OperationLogOptions } from './operation-log.js';
+import { operationMetricsPlugin, type OperationMetrics } from './operation-metrics.js';
 import type { GraphQLPipeline } from './pipeline.js';
 import { queryCostPlugin } from './query-limits.js';
 
@@ -16,6 +17,8 @@ export interface ApolloServerFactoryOptions {
   logger: ApolloServerOptions<GraphQLContext>['logger'];
   /** Fill in each request's operation log entry; undefined when no request log is written. */
   operationLog: OperationLogOptions | undefined;
+  /** Count operations for /metrics; undefined when METRICS_TOKEN is unset. */
+  metrics?: OperationMetrics | undefined;
 }
 
 /** Apollo Server (not yet started) running the shared pipeline for HTTP. */
@@ -38,6 +41,7 @@ export function createApolloServer(pipeline: GraphQLPipeline, options: ApolloSer
       queryCostPlugin(pipeline.checkCost),
       unavailableStatusPlugin(),
       ...(options.operationLog ? [operationLogPlugin(options.operationLog)] : []),
+      ...(options.metrics ? [operationMetricsPlugin(options.metrics)] : []),
       ApolloServerPluginLandingPageDisabled(),
       // No @cacheControl hints here: the default plugin only adds a hook to every field.
       ApolloServerPluginCacheControlDisabled(),

@@ -1,6 +1,7 @@
 import type { chain } from 'graphql-shield';
 import type { Config } from '../config.js';
 import type { ChangeTopic } from '../db/change-feed.js';
+import type { AuditEvent, AuditWriter } from '../db/audit-trail.js';
 import type { Db } from '../db/database.js';
 import type { ReadCache } from '../db/read-cache.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
@@ -38,6 +39,8 @@ export interface Kernel {
   onReset(listener: () => void): void;
   /** A short-lived cache of database reads (the TTL every instance's caches share); clear it on change. */
   createReadCache<Value>(): ReadCache<Value>;
+  /** Writes an audit event within `tx`, the transaction of the change it records. */
+  recordAuditEvent(tx: AuditWriter, event: AuditEvent): Promise<void>;
 }
 
 /** A started module: its resolvers, and what to release on shutdown. */

@@ -1,5 +1,6 @@
 import type { GatehouseModule } from '../graphql/module.js';
 import { accountsModule } from './accounts/accounts-module.js';
+import { auditModule } from './audit/audit-module.js';
 import { coreModule } from './core/core-module.js';
 import { postsModule } from './posts/posts-module.js';
 
@@ -8,4 +9,5 @@ export const modules: readonly GatehouseModule[] = [
   coreModule,
   accountsModule,
   postsModule,
+  auditModule,
 ];

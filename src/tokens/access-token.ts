@@ -24,6 +24,8 @@ export interface AccessTokenSubject {
   sessionId: string;
   role: string;
   scope: string;
+  /** Seconds since the epoch past which the token must not live (its session's absolute end). */
+  notAfter?: number;
 }
 
 export interface AccessTokenOptions {
@@ -65,6 +67,8 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
   return {
     sign(subject) {
       const iat = now();
+      // Never past `notAfter`, even when that leaves the token no time: its session is over then.
+      const exp = Math.max(iat, Math.min(iat + ttlSeconds, subject.notAfter ?? Number.MAX_SAFE_INTEGER));
       const payload = {
         iss: issuer,
         aud: audience,
@@ -72,7 +76,7 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
         sid: subject.sessionId,
         jti: randomUUID(),
         iat,
-        exp: iat + ttlSeconds,
+        exp,
         role: subject.role,
         scope: subject.scope,
       };
@@ -80,7 +84,7 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
         algorithm: key.algorithm,
         header: { alg: key.algorithm, typ: TOKEN_TYPE, ...(key.kid !== undefined && { kid: key.kid }) },
       });
-      return { token, expiresIn: ttlSeconds };
+      return { token, expiresIn: exp - iat };
     },
 
     verify(token) {

@@ -1,3 +1,4 @@
+import type { AuditOrigin } from '../db/audit-trail.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { isUuid } from '../ids.js';
 import { loadPage, type CursorCodec, type Page, type PageArgs } from '../pagination/connection.js';
@@ -23,8 +24,11 @@ export async function setUserRole(
   deps: Pick<UserAdminDependencies, 'users' | 'onUserChanged'>,
   userId: string,
   role: Role,
+  /** Who asked: the admin's id (null for the command line) and request. */
+  actor: { userId: string | null; origin: AuditOrigin },
 ): Promise<UserRecord> {
-  const result = isUuid(userId) ? await deps.users.setRole(userId, role) : 'not-found';
+  const audit = { kind: 'ROLE_CHANGED', userId, actorId: actor.userId, origin: actor.origin } as const;
+  const result = isUuid(userId) ? await deps.users.setRole(userId, role, audit) : 'not-found';
   if (result === 'not-found') throw new NotFoundError('No such user.');
   if (result === 'last-admin') {
     throw new InputError('LAST_ADMIN', 'role', 'The last admin cannot be demoted: make another user ADMIN first.');

@@ -7,4 +7,6 @@ export interface UserRecord {
   readonly name: string | null;
   readonly role: Role;
   readonly createdAt: Date;
+  /** Disabled by an admin: cannot sign in, and every session is refused. */
+  readonly disabled: boolean;
 }

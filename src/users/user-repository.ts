@@ -1,4 +1,5 @@
 import { count, eq, inArray, sql } from 'drizzle-orm';
+import { recordAuditEvent, type AuditEvent } from '../db/audit-trail.js';
 import type { Db } from '../db/database.js';
 import { keyset } from '../db/keyset.js';
 import { users } from '../db/schema.js';
@@ -12,6 +13,7 @@ const publicColumns = {
   name: users.name,
   role: users.role,
   createdAt: users.createdAt,
+  disabled: users.disabled,
 };
 
 export interface NewUser {
@@ -59,8 +61,12 @@ export function createUserRepository(db: Db) {
       return row ?? null;
     },
 
-    async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
-      await db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, id));
+    /** Sets the password hash; `audit` is recorded in the same transaction. */
+    async updatePasswordHash(id: string, passwordHash: string, audit?: AuditEvent): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, id));
+        if (audit !== undefined) await recordAuditEvent(tx, audit);
+      });
     },
 
     /**
@@ -68,13 +74,14 @@ export function createUserRepository(db: Db) {
      * with it (ON DELETE CASCADE). Admin rows are locked first, as in setRole, so two
      * admins deleting themselves at once cannot leave none.
      */
-    async delete(id: string): Promise<'deleted' | 'not-found' | 'last-admin'> {
+    async delete(id: string, audit?: AuditEvent): Promise<'deleted' | 'not-found' | 'last-admin'> {
       return db.transaction(async (tx) => {
         const admins = await lockAdmins(tx);
         const [target] = await tx.select({ role: users.role }).from(users).where(eq(users.id, id)).for('update');
         if (target === undefined) return 'not-found';
-        if (target.role === 'ADMIN' && admins.length <= 1) return 'last-admin';
+        if (isLastEnabledAdmin(admins, id)) return 'last-admin';
         await tx.delete(users).where(eq(users.id, id));
+        if (audit !== undefined) await recordAuditEvent(tx, audit);
         return 'deleted';
       });
     },
@@ -98,25 +105,57 @@ export function createUserRepository(db: Db) {
      * Sets the role, refusing to demote the last admin. Admin rows are locked first, so
      * two admins demoting each other at once cannot leave none.
      */
-    async setRole(id: string, role: Role): Promise<UserRecord | 'not-found' | 'last-admin'> {
+    async setRole(id: string, role: Role, audit?: AuditEvent): Promise<UserRecord | 'not-found' | 'last-admin'> {
       return db.transaction(async (tx) => {
         const admins = await lockAdmins(tx);
         const [target] = await tx.select({ role: users.role }).from(users).where(eq(users.id, id)).for('update');
         if (target === undefined) return 'not-found';
-        if (target.role === 'ADMIN' && role !== 'ADMIN' && admins.length <= 1) return 'last-admin';
+        if (role !== 'ADMIN' && isLastEnabledAdmin(admins, id)) return 'last-admin';
         const [row] = await tx
           .update(users)
           .set({ role, updatedAt: new Date() })
           .where(eq(users.id, id))
           .returning(publicColumns);
+        if (audit !== undefined && target.role !== role) await recordAuditEvent(tx, audit);
         return row!;
       });
     },
 
-    /** Inserts the user, or returns null when the email is already registered. */
-    async insert(user: NewUser): Promise<UserRecord | null> {
-      const [row] = await db.insert(users).values(user).onConflictDoNothing().returning(publicColumns);
-      return row ?? null;
+    /**
+     * Disables or enables the account, refusing to disable the last enabled admin (admin rows
+     * locked first, as in setRole). `audit` is recorded only when the flag changes. The
+     * change and its event are written first and the rule checked after: a refusal rolls
+     * both back together.
+     */
+    async setDisabled(id: string, disabled: boolean, audit?: AuditEvent): Promise<UserRecord | 'not-found' | 'last-admin'> {
+      try {
+        return await db.transaction(async (tx) => {
+          const admins = await lockAdmins(tx);
+          const [target] = await tx.select({ disabled: users.disabled }).from(users).where(eq(users.id, id)).for('update');
+          if (target === undefined) return 'not-found';
+          const [row] = await tx
+            .update(users)
+            .set({ disabled, updatedAt: new Date() })
+            .where(eq(users.id, id))
+            .returning(publicColumns);
+          if (audit !== undefined && target.disabled !== disabled) await recordAuditEvent(tx, audit);
+          if (disabled && isLastEnabledAdmin(admins, id)) throw new LastAdminRollback();
+          return row!;
+        });
+      } catch (error) {
+        if (error instanceof LastAdminRollback) return 'last-admin';
+        throw error;
+      }
+    },
+
+    /** Inserts the user, or returns null when the email is already registered; `audit` is recorded with it. */
+    async insert(user: NewUser, audit?: (user: UserRecord) => AuditEvent): Promise<UserRecord | null> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.insert(users).values(user).onConflictDoNothing().returning(publicColumns);
+        if (row === undefined) return null;
+        if (audit !== undefined) await recordAuditEvent(tx, audit(row));
+        return row;
+      });
     },
   };
 }
@@ -125,9 +164,23 @@ export type UserRepository = ReturnType<typeof createUserRepository>;
 
 type Transaction = Parameters<Parameters<Db['transaction']>[0]>[0];
 
-/** Locks every ADMIN row (in id order, so concurrent lockers queue rather than deadlock) and returns their ids. */
-function lockAdmins(tx: Transaction): Promise<Array<{ id: string }>> {
-  return tx.select({ id: users.id }).from(users).where(eq(users.role, 'ADMIN')).orderBy(users.id).for('update');
+/** Locks every ADMIN row (in id order, so concurrent lockers queue rather than deadlock) and returns them. */
+function lockAdmins(tx: Transaction): Promise<Array<{ id: string; disabled: boolean }>> {
+  return tx
+    .select({ id: users.id, disabled: users.disabled })
+    .from(users)
+    .where(eq(users.role, 'ADMIN'))
+    .orderBy(users.id)
+    .for('update');
+}
+
+/** Thrown inside a transaction to roll it back when it would leave no enabled admin. */
+class LastAdminRollback extends Error {}
+
+// A disabled admin cannot act: the last admin who can sign in is the one that must stay.
+function isLastEnabledAdmin(admins: ReadonlyArray<{ id: string; disabled: boolean }>, id: string): boolean {
+  const enabled = admins.filter((admin) => !admin.disabled);
+  return enabled.length === 1 && enabled[0]!.id === id;
 }
 
 /** The repository with users by id read through `cache` (authors of a page); cleared per user on every change. */

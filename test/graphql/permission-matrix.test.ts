@@ -12,7 +12,7 @@ import { sessionIdOf } from '../helpers/token-claims.js';
 // ('OK': no error and a non-null value for the operation's field), null ('NULL'), or
 // the exact error code. A new query or mutation of a built-in module needs a row here (the
 // last test says which are missing); the field a row checks is read from its document.
-const BUILT_IN = new Set(['core', 'accounts', 'posts']);
+const BUILT_IN = new Set(['core', 'accounts', 'posts', 'audit']);
 type Role = 'anonymous' | 'VIEWER' | 'USER' | 'author' | 'ADMIN';
 type Expected = 'OK' | 'NULL' | 'TOKEN_MISSING' | 'FORBIDDEN' | 'NOT_FOUND';
 
@@ -80,6 +80,10 @@ const OPERATIONS: Operation[] = [
     ];
   }),
   { name: 'setUserRole', query: 'mutation ($id: ID!) { setUserRole(userId: $id, role: VIEWER) { id } }', variables: (w) => ({ id: w.authorId }), expected: { anonymous: 'TOKEN_MISSING', VIEWER: 'FORBIDDEN', USER: 'FORBIDDEN', author: 'FORBIDDEN', ADMIN: 'OK' } },
+  { name: 'setUserDisabled', query: 'mutation ($id: ID!) { setUserDisabled(userId: $id, disabled: true) { id } }', variables: (w) => ({ id: w.authorId }), expected: { anonymous: 'TOKEN_MISSING', VIEWER: 'FORBIDDEN', USER: 'FORBIDDEN', author: 'FORBIDDEN', ADMIN: 'OK' } },
+  { name: 'revokeUserSessions', query: 'mutation ($id: ID!) { revokeUserSessions(userId: $id) }', variables: (w) => ({ id: w.authorId }), expected: { anonymous: 'TOKEN_MISSING', VIEWER: 'FORBIDDEN', USER: 'FORBIDDEN', author: 'FORBIDDEN', ADMIN: 'OK' } },
+  { name: 'auditEvents', query: '{ auditEvents { totalCount } }', variables: () => ({}), expected: { anonymous: 'TOKEN_MISSING', VIEWER: 'FORBIDDEN', USER: 'FORBIDDEN', author: 'FORBIDDEN', ADMIN: 'OK' } },
+  { name: 'mySecurityEvents', query: '{ mySecurityEvents { totalCount } }', variables: () => ({}), expected: signedIn('OK') },
 ];
 
 const ROLES: Role[] = ['anonymous', 'VIEWER', 'USER', 'author', 'ADMIN'];

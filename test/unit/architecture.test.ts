@@ -20,6 +20,7 @@ const ARROWS: Record<string, readonly string[]> = {
   pagination: BASE,
   events: BASE,
   ide: BASE,
+  metrics: BASE,
   users: [...BASE, 'db', 'pagination'],
   auth: [...BASE, 'db', 'tokens', 'users'],
   // The engine: context, rules, the module contract, limits, errors, the socket server. It
@@ -29,7 +30,7 @@ const ARROWS: Record<string, readonly string[]> = {
   'modules/registry.ts': ['graphql', MODULE],
   http: [...BASE, 'db', 'ide', 'auth', 'graphql'],
   'kernel.ts': [...BASE, 'db', 'tokens', 'pagination', 'users', 'auth', 'graphql'],
-  'app.ts': [...BASE, 'db', 'tokens', 'auth', 'users', 'graphql', 'http', 'ide', 'kernel.ts', 'modules/registry.ts'],
+  'app.ts': [...BASE, 'db', 'tokens', 'auth', 'users', 'graphql', 'http', 'ide', 'metrics', 'kernel.ts', 'modules/registry.ts'],
   'main.ts': [...BASE, 'app.ts', 'cli'],
   'cluster.ts': [...BASE, 'cli'],
   cli: [...BASE, 'db', 'tokens', 'users', 'auth', 'graphql', 'modules/registry.ts', 'app.ts'],
@@ -58,6 +59,7 @@ const LIBRARY_HOMES: Record<string, RegExp> = {
   fastify: /^(app\.ts|http\/)/,
   '@as-integrations/fastify': /^(app\.ts|http\/)/,
   '@fastify/proxy-addr': /^http\/trusted-proxies\.ts$/,
+  'prom-client': /^metrics\//,
 };
 
 // Inside a module, only its declaration, resolvers and scalars speak GraphQL; services,

@@ -37,6 +37,9 @@ describe('loadConfig', () => {
       },
       refreshTokenTtlSeconds: 2_592_000,
       refreshReuseGraceSeconds: 10,
+      sessionMaxLifetimeSeconds: 7_776_000,
+      auditRetentionDays: 90,
+      metricsToken: undefined,
       loginMaxFailures: 5,
       loginWindowSeconds: 900,
       loginMaxFailuresPerIp: 100,
@@ -81,8 +84,14 @@ describe('loadConfig', () => {
       ENABLE_INTROSPECTION: 'true',
       ENABLE_PLAYGROUND: 'off',
       LOG_LEVEL: 'warn',
+      SESSION_MAX_LIFETIME_SECONDS: '86400',
+      AUDIT_RETENTION_DAYS: '30',
+      METRICS_TOKEN: 'scrape-token-0123456789',
     });
     expect(config).toMatchObject({
+      sessionMaxLifetimeSeconds: 86_400,
+      auditRetentionDays: 30,
+      metricsToken: 'scrape-token-0123456789',
       port: 8080,
       host: '127.0.0.1',
       isProduction: true,
@@ -155,6 +164,12 @@ describe('loadConfig', () => {
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY: "10.0.0.0/33" is not an IP address or CIDR range (use a hop count, or addresses like 10.0.0.0/8,127.0.0.1)'],
     [{ TRUST_PROXY: 'proxy.internal' }, 'TRUST_PROXY: "proxy.internal" is not an IP address or CIDR range (use a hop count, or addresses like 10.0.0.0/8,127.0.0.1)'],
     [{ CORS_ORIGINS: 'https://app.example.com/' }, 'CORS_ORIGINS: "https://app.example.com/" is not an origin (scheme://host[:port], no path or trailing slash)'],
+    [{ SESSION_MAX_LIFETIME_SECONDS: '0' }, 'SESSION_MAX_LIFETIME_SECONDS: must be at least 1'],
+    [{ SESSION_MAX_LIFETIME_SECONDS: '90d' }, 'SESSION_MAX_LIFETIME_SECONDS: must be a whole number'],
+    [{ AUDIT_RETENTION_DAYS: '0' }, 'AUDIT_RETENTION_DAYS: must be at least 1'],
+    [{ AUDIT_RETENTION_DAYS: '36501' }, 'AUDIT_RETENTION_DAYS: must be at most 36500'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN: must be at least 16 characters'],
+    [{ METRICS_TOKEN: 'has a space in it, sixteen+' }, 'METRICS_TOKEN: must be printable ASCII without spaces (it is sent in an Authorization header)'],
   ])('rejects %j with one line naming the variable', (env, line) => {
     expect(problemsOf(env)).toEqual([line]);
   });

@@ -5,6 +5,7 @@ import type { UserRecord } from '../../users/user-record.js';
 import type { AuthPayloadRecord } from '../../auth/auth-payload.js';
 import type { SessionView } from '../../auth/session-management.js';
 import type { PostRecord } from '../../modules/posts/post-record.js';
+import type { AuditEventRecord } from '../../modules/audit/audit-event-record.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -22,6 +23,87 @@ export type Scalars = {
    */
   DateTime: { input: Date; output: Date | string; }
 };
+
+/**
+ * A security-relevant event on an account, written in the same transaction as what it
+ * records. It never holds a password, token or code. Kept for AUDIT_RETENTION_DAYS.
+ */
+export type AuditEvent = {
+  __typename?: 'AuditEvent';
+  /** The admin who acted on this account (setUserRole, setUserDisabled, revokeUserSessions); null when the user acted themselves. */
+  actorId?: Maybe<Scalars['ID']['output']>;
+  /** When it happened. */
+  at: Scalars['DateTime']['output'];
+  /** The event's id. */
+  id: Scalars['ID']['output'];
+  /** The client's address as the server saw it (TRUST_PROXY applied); null from the command line. */
+  ip?: Maybe<Scalars['String']['output']>;
+  /** What happened. */
+  kind: AuditEventKind;
+  /** The client's User-Agent, cut to 512 characters. */
+  userAgent?: Maybe<Scalars['String']['output']>;
+  /** The account it concerns; null when none is known (a failed login for an unknown email). */
+  userId?: Maybe<Scalars['ID']['output']>;
+};
+
+/** A page of `AuditEvent` items (a Relay cursor connection). */
+export type AuditEventConnection = {
+  __typename?: 'AuditEventConnection';
+  /** The items of this page, each with its cursor. */
+  edges: Array<AuditEventEdge>;
+  /** Where this page ends. */
+  pageInfo: PageInfo;
+  /** How many items the whole list has. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** A `AuditEvent` in a page, with the cursor that points at it. */
+export type AuditEventEdge = {
+  __typename?: 'AuditEventEdge';
+  /** An opaque cursor: pass it as `after` to continue after this item. */
+  cursor: Scalars['String']['output'];
+  /** The item. */
+  node: AuditEvent;
+};
+
+/** What an audit event records. Some kinds belong to features still to come and are not emitted yet. */
+export type AuditEventKind =
+  /** The user deleted their account. Its events keep its id until they are pruned. */
+  | 'ACCOUNT_DELETED'
+  /** An email address changed (not emitted yet). */
+  | 'EMAIL_CHANGED'
+  /** An email address verified (not emitted yet). */
+  | 'EMAIL_VERIFIED'
+  /** logout, of one session or all of them. */
+  | 'LOGGED_OUT'
+  /** A login refused: wrong or unknown email or password, or a disabled account. `userId` is null for an unknown email. */
+  | 'LOGIN_FAILED'
+  /** A login refused by the brute-force limits. `userId` is null for an unknown email. */
+  | 'LOGIN_RATE_LIMITED'
+  /** A login that started a session. */
+  | 'LOGIN_SUCCEEDED'
+  /** Multi-factor authentication turned off (not emitted yet). */
+  | 'MFA_DISABLED'
+  /** Multi-factor authentication turned on (not emitted yet). */
+  | 'MFA_ENABLED'
+  /** A wrong multi-factor code (not emitted yet). */
+  | 'MFA_FAILED'
+  /** changePassword. */
+  | 'PASSWORD_CHANGED'
+  /** A password reset by email (not emitted yet). */
+  | 'PASSWORD_RESET'
+  /** A spent refresh token presented after the grace: the session was revoked as stolen. */
+  | 'REFRESH_TOKEN_REUSED'
+  /** An admin changed the user's role. */
+  | 'ROLE_CHANGED'
+  /** Sessions revoked: by the user (revokeSession) or by an admin (revokeUserSessions). */
+  | 'SESSION_REVOKED'
+  /** A new account (signUp). */
+  | 'SIGNED_UP'
+  /** An admin disabled the account. */
+  | 'USER_DISABLED'
+  /** An admin enabled the account again. */
+  | 'USER_ENABLED';
 
 /** A fresh token pair and the user it belongs to. */
 export type AuthPayload = {
@@ -85,6 +167,19 @@ export type Mutation = {
   refreshToken: AuthPayload;
   /** Ends one of the caller's own sessions. Another user's session id is `NOT_FOUND`. */
   revokeSession: Scalars['Boolean']['output'];
+  /**
+   * Revokes every live session of a user (within a second on every instance) and returns
+   * how many there were. ADMIN only. Unknown user: `NOT_FOUND`.
+   */
+  revokeUserSessions: Scalars['Int']['output'];
+  /**
+   * Disables or enables an account. ADMIN only. Disabling revokes every session of the
+   * user (within a second on every instance) and refuses its refresh tokens; a login with
+   * the right password then gets `UNAUTHENTICATED` with `reason: ACCOUNT_DISABLED` (a wrong
+   * one stays `INVALID_CREDENTIALS`). Unknown user: `NOT_FOUND`. Disabling the last enabled
+   * admin (themselves included): `BAD_USER_INPUT` with `reason: LAST_ADMIN` on `userId`.
+   */
+  setUserDisabled: User;
   /**
    * Sets a user's role. ADMIN only. It applies to the user's next request (within a
    * second on every instance), without logging them out. Unknown user: `NOT_FOUND`.
@@ -165,6 +260,19 @@ export type MutationRevokeSessionArgs = {
 
 
 /** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
+export type MutationRevokeUserSessionsArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
+export type MutationSetUserDisabledArgs = {
+  disabled: Scalars['Boolean']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationSetUserRoleArgs = {
   role: Role;
   userId: Scalars['ID']['input'];
@@ -237,12 +345,20 @@ export type PostEdge = {
 /** What can be read. Fields marked as needing a token answer `TOKEN_MISSING` without one. */
 export type Query = {
   __typename?: 'Query';
+  /**
+   * The audit trail, newest first, optionally of one user or one kind. ADMIN only.
+   * `first` above 100 is treated as 100; a negative `first`, or an `after` that is not a
+   * cursor of this list, is `BAD_USER_INPUT`.
+   */
+  auditEvents: AuditEventConnection;
   /** Published posts, newest publication first. Public. */
   feed: PostConnection;
   /** The caller, or `null` when the request carries no access token. */
   me?: Maybe<User>;
   /** The caller's posts, drafts included, newest first. Requires an access token. */
   myPosts: PostConnection;
+  /** The caller's own security events (logins, sessions, password and role changes), newest first. Requires an access token. */
+  mySecurityEvents: AuditEventConnection;
   /** The caller's live sessions (neither revoked nor idle-expired), most recently used first. Requires an access token. */
   mySessions: Array<Session>;
   /** A published post, or a draft for its author and admins; otherwise null. */
@@ -256,6 +372,15 @@ export type Query = {
 
 
 /** What can be read. Fields marked as needing a token answer `TOKEN_MISSING` without one. */
+export type QueryAuditEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  kind?: InputMaybe<AuditEventKind>;
+  userId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/** What can be read. Fields marked as needing a token answer `TOKEN_MISSING` without one. */
 export type QueryFeedArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -264,6 +389,13 @@ export type QueryFeedArgs = {
 
 /** What can be read. Fields marked as needing a token answer `TOKEN_MISSING` without one. */
 export type QueryMyPostsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** What can be read. Fields marked as needing a token answer `TOKEN_MISSING` without one. */
+export type QueryMySecurityEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -329,6 +461,11 @@ export type User = {
   __typename?: 'User';
   /** When the account was created. */
   createdAt: Scalars['DateTime']['output'];
+  /**
+   * Whether an admin has disabled the account (it cannot sign in). Visible to admins only;
+   * anyone else gets `null` and a `FORBIDDEN` error on this path.
+   */
+  disabled?: Maybe<Scalars['Boolean']['output']>;
   /**
    * The email address, trimmed as entered. Visible to the user themselves and to admins;
    * anyone else gets `null` and a `FORBIDDEN` error on this path.
@@ -444,6 +581,10 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AuditEvent: ResolverTypeWrapper<AuditEventRecord>;
+  AuditEventConnection: ResolverTypeWrapper<Page<AuditEventRecord>>;
+  AuditEventEdge: ResolverTypeWrapper<Edge<AuditEventRecord>>;
+  AuditEventKind: AuditEventKind;
   AuthPayload: ResolverTypeWrapper<AuthPayloadRecord>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -466,6 +607,9 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AuditEvent: AuditEventRecord;
+  AuditEventConnection: Page<AuditEventRecord>;
+  AuditEventEdge: Edge<AuditEventRecord>;
   AuthPayload: AuthPayloadRecord;
   Boolean: Scalars['Boolean']['output'];
   DateTime: Scalars['DateTime']['output'];
@@ -483,6 +627,27 @@ export type ResolversParentTypes = {
   User: UserRecord;
   UserConnection: Page<UserRecord>;
   UserEdge: Edge<UserRecord>;
+};
+
+export type AuditEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = {
+  actorId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ip?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AuditEventKind'], ParentType, ContextType>;
+  userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+};
+
+export type AuditEventConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AuditEventEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AuditEventEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEventEdge'] = ResolversParentTypes['AuditEventEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEvent'], ParentType, ContextType>;
 };
 
 export type AuthPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
@@ -507,6 +672,8 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   publishPost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationPublishPostArgs, 'id'>>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshToken'>>;
   revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
+  revokeUserSessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationRevokeUserSessionsArgs, 'userId'>>;
+  setUserDisabled?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserDisabledArgs, 'disabled' | 'userId'>>;
   setUserRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'role' | 'userId'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'email' | 'password'>>;
   updatePost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationUpdatePostArgs, 'id'>>;
@@ -539,9 +706,11 @@ export type PostEdgeResolvers<ContextType = GraphQLContext, ParentType extends R
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
   feed?: Resolver<ResolversTypes['PostConnection'], ParentType, ContextType, RequireFields<QueryFeedArgs, 'first'>>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   myPosts?: Resolver<ResolversTypes['PostConnection'], ParentType, ContextType, RequireFields<QueryMyPostsArgs, 'first'>>;
+  mySecurityEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryMySecurityEventsArgs, 'first'>>;
   mySessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
   post?: Resolver<Maybe<ResolversTypes['Post']>, ParentType, ContextType, RequireFields<QueryPostArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
@@ -561,6 +730,7 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
 
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  disabled?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -580,6 +750,9 @@ export type UserEdgeResolvers<ContextType = GraphQLContext, ParentType extends R
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
+  AuditEvent?: AuditEventResolvers<ContextType>;
+  AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
+  AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;

@@ -28,6 +28,8 @@ export const accountsModule = defineModule({
       changePassword: isAuthenticated,
       deleteAccount: isAuthenticated,
       setUserRole: chain(isAuthenticated, isAdmin),
+      setUserDisabled: chain(isAuthenticated, isAdmin),
+      revokeUserSessions: chain(isAuthenticated, isAdmin),
     },
     User: {
       id: allow,
@@ -35,12 +37,14 @@ export const accountsModule = defineModule({
       name: allow,
       role: allow,
       createdAt: allow,
+      // Whether an account is disabled is the admins' business: null and FORBIDDEN for others.
+      disabled: isAdmin,
     },
     Session: allow,
     AuthPayload: allow,
   },
   records: {
-    User: recordKeys<UserRecord>()('id', 'email', 'name', 'role', 'createdAt'),
+    User: recordKeys<UserRecord>()('id', 'email', 'name', 'role', 'createdAt', 'disabled'),
     Session: recordKeys<SessionView>()('id', 'createdAt', 'lastUsedAt', 'userAgent', 'current'),
     AuthPayload: recordKeys<AuthPayloadRecord>()('accessToken', 'refreshToken', 'tokenType', 'expiresIn', 'user'),
   },

@@ -1,8 +1,9 @@
 import type { AuthPayloadRecord } from '../../auth/auth-payload.js';
-import { login } from '../../auth/login.js';
+import { loginWithAudit } from '../../auth/login-with-audit.js';
 import { refreshTokens } from '../../auth/refresh.js';
 import { changePassword, deleteAccount, listSessions, logout, revokeSession } from '../../auth/session-management.js';
 import { signUp } from '../../auth/sign-up.js';
+import { revokeUserSessions, setUserDisabled } from '../../auth/user-access.js';
 import type { GraphQLContext } from '../../graphql/context.js';
 import type { Resolvers } from '../../graphql/__generated__/resolvers-types.js';
 import { viewerOf } from '../../graphql/viewer-of.js';
@@ -23,15 +24,19 @@ export const accountsResolvers: Resolvers = {
     mySessions: (_parent, _args, ctx) => listSessions(ctx.services, viewerOf(ctx)),
   },
   Mutation: {
-    signUp: async (_parent, args, ctx) => provedBy(ctx, await signUp(ctx.services, { ...args, userAgent: ctx.userAgent })),
+    signUp: async (_parent, args, ctx) =>
+      provedBy(ctx, await signUp(ctx.services, { ...args, userAgent: ctx.userAgent, clientIp: ctx.clientIp })),
     login: async (_parent, args, ctx) =>
-      provedBy(ctx, await login(ctx.services, { ...args, userAgent: ctx.userAgent, clientIp: ctx.clientIp })),
-    refreshToken: async (_parent, args, ctx) => provedBy(ctx, await refreshTokens(ctx.services, args.refreshToken)),
-    logout: (_parent, args, ctx) => logout(ctx.services, viewerOf(ctx), args.allSessions ?? false),
-    revokeSession: (_parent, args, ctx) => revokeSession(ctx.services, viewerOf(ctx), args.id),
+      provedBy(ctx, await loginWithAudit(ctx.services, { ...args, userAgent: ctx.userAgent, clientIp: ctx.clientIp })),
+    refreshToken: async (_parent, args, ctx) => provedBy(ctx, await refreshTokens(ctx.services, args.refreshToken, ctx)),
+    logout: (_parent, args, ctx) => logout(ctx.services, viewerOf(ctx), args.allSessions ?? false, ctx),
+    revokeSession: (_parent, args, ctx) => revokeSession(ctx.services, viewerOf(ctx), args.id, ctx),
     changePassword: async (_parent, args, ctx) =>
       provedBy(ctx, await changePassword(ctx.services, viewerOf(ctx), args.currentPassword, args.newPassword, ctx)),
     deleteAccount: (_parent, args, ctx) => deleteAccount(ctx.services, viewerOf(ctx), args.password, ctx),
-    setUserRole: (_parent, args, ctx) => setUserRole(ctx.services, args.userId, args.role),
+    setUserRole: (_parent, args, ctx) =>
+      setUserRole(ctx.services, args.userId, args.role, { userId: viewerOf(ctx).userId, origin: ctx }),
+    setUserDisabled: (_parent, args, ctx) => setUserDisabled(ctx.services, viewerOf(ctx), args.userId, args.disabled, ctx),
+    revokeUserSessions: (_parent, args, ctx) => revokeUserSessions(ctx.services, viewerOf(ctx), args.userId, ctx),
   },
 };

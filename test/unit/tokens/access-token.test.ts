@@ -38,6 +38,18 @@ describe('access tokens', () => {
     });
   });
 
+  it('never lets a token outlive notAfter (its session\'s absolute end), and says so in expiresIn', () => {
+    const near = tokensAt(T0).sign({ ...subject, notAfter: T0 + 60 });
+    expect(near.expiresIn).toBe(60);
+    expect(jwt.decode(near.token)).toMatchObject({ iat: T0, exp: T0 + 60 });
+    const far = tokensAt(T0).sign({ ...subject, notAfter: T0 + 100_000 });
+    expect(far.expiresIn).toBe(900);
+    // At or past the end: a token with no time left, never one past it.
+    const ended = tokensAt(T0).sign({ ...subject, notAfter: T0 - 5 });
+    expect(ended.expiresIn).toBe(0);
+    expect(jwt.decode(ended.token)).toMatchObject({ iat: T0, exp: T0 });
+  });
+
   it('gives every token its own jti', () => {
     const a = tokensAt(T0).verify(tokensAt(T0).sign(subject).token);
     const b = tokensAt(T0).verify(tokensAt(T0).sign(subject).token);
