@@ -43,6 +43,8 @@ export const CONTRACT_REASONS = [
   'INVALID_CREDENTIALS',
   'EMAIL_TAKEN',
   'LAST_ADMIN',
+  'PASSWORD_TOO_COMMON',
+  'PASSWORD_CONTAINS_EMAIL',
 ] as const;
 
 /** A contract `extensions.reason`: which way a request was UNAUTHENTICATED or its input bad. */
@@ -65,6 +67,7 @@ export type AppErrorCode =
   | 'INVALID_INPUT'
   | 'EMAIL_TAKEN'
   | 'LAST_ADMIN'
+  | PasswordScreeningCode
   | 'RATE_LIMITED'
   | 'SUBSCRIBER_TOO_SLOW';
 
@@ -113,9 +116,12 @@ export class AuthenticationError extends AppError {
   }
 }
 
+/** Why a new password of an acceptable length is still refused. */
+export type PasswordScreeningCode = Extract<ContractReason, 'PASSWORD_TOO_COMMON' | 'PASSWORD_CONTAINS_EMAIL'>;
+
 /** Bad client input; `field` names the argument. */
 export class InputError extends AppError {
-  constructor(code: 'INVALID_INPUT' | 'EMAIL_TAKEN' | 'LAST_ADMIN', field: string, message: string) {
+  constructor(code: 'INVALID_INPUT' | 'EMAIL_TAKEN' | 'LAST_ADMIN' | PasswordScreeningCode, field: string, message: string) {
     super(code, message, { field });
     this.name = 'InputError';
   }

@@ -1,6 +1,7 @@
 import { isUuid } from '../ids.js';
 import { AuthenticationError, InputError, NotFoundError } from '../errors.js';
 import { checkNewPassword } from '../users/user-input.js';
+import { screenNewPassword } from './password-screening.js';
 import { issueAuthPayload, type AuthPayloadRecord } from './auth-payload.js';
 import type { UserAdminDependencies } from '../users/user-admin.js';
 import type { AuthDependencies } from './auth-dependencies.js';
@@ -45,8 +46,9 @@ export async function changePassword(
   newPassword: string,
   origin: PasswordCheckOrigin,
 ): Promise<AuthPayloadRecord> {
-  await checkCurrentPassword(deps, viewer, currentPassword, origin);
+  const { email } = await checkCurrentPassword(deps, viewer, currentPassword, origin);
   checkNewPassword(newPassword, 'newPassword');
+  screenNewPassword(newPassword, email, 'newPassword');
   await deps.users.updatePasswordHash(viewer.userId, await deps.passwords.hash(newPassword));
   await deps.sessions.revokeAllOfUser(viewer.userId, 'password_changed', viewer.sessionId);
   const refreshToken = await deps.sessions.reissue(viewer.sessionId);
@@ -91,7 +93,7 @@ async function checkCurrentPassword(
   viewer: Viewer,
   password: string,
   origin: PasswordCheckOrigin,
-): Promise<void> {
+): Promise<{ email: string; passwordHash: string }> {
   const credentials = await deps.users.findCredentialsById(viewer.userId);
   if (credentials === null) throw new AuthenticationError('SESSION_REVOKED');
   const attempt = await deps.loginThrottle.attempt(credentials.email, origin.clientIp);
@@ -99,4 +101,5 @@ async function checkCurrentPassword(
     throw new AuthenticationError('INVALID_CREDENTIALS', 'The password is incorrect.');
   }
   await attempt.succeeded();
+  return credentials;
 }

@@ -37,7 +37,7 @@ describe('signUp', () => {
   });
 
   it('accepts passwords of exactly 8 and exactly 256 characters', async () => {
-    for (const password of ['a'.repeat(8), 'b'.repeat(256)]) {
+    for (const password of ['abcabcab', 'b'.repeat(256)]) {
       const { body } = await app.graphql(SIGN_UP, { email: uniqueEmail(), password });
       expect(body.errors).toBeUndefined();
     }
