@@ -31,6 +31,7 @@ export async function login(deps: AuthDependencies, input: LoginInput): Promise<
     throw new AuthenticationError('INVALID_CREDENTIALS');
   }
   await attempt.succeeded();
-  const session = await deps.sessions.start(found.user.id, input.userAgent);
+  // Refused if the password changed while it was being verified (a changePassword race).
+  const session = await deps.sessions.start(found.user.id, input.userAgent, { passwordHash: found.passwordHash });
   return issueAuthPayload(deps.accessTokens, found.user, session);
 }

@@ -49,8 +49,7 @@ export async function changePassword(
   const { email } = await checkCurrentPassword(deps, viewer, currentPassword, origin);
   checkNewPassword(newPassword, 'newPassword');
   screenNewPassword(newPassword, email, 'newPassword');
-  await deps.users.updatePasswordHash(viewer.userId, await deps.passwords.hash(newPassword));
-  await deps.sessions.revokeAllOfUser(viewer.userId, 'password_changed', viewer.sessionId);
+  await deps.sessions.replacePassword(viewer.userId, await deps.passwords.hash(newPassword), viewer.sessionId);
   const refreshToken = await deps.sessions.reissue(viewer.sessionId);
   const user = await deps.users.findById(viewer.userId);
   if (user === null) throw new AuthenticationError('SESSION_REVOKED');

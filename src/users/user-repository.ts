@@ -59,10 +59,6 @@ export function createUserRepository(db: Db) {
       return row ?? null;
     },
 
-    async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
-      await db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, id));
-    },
-
     /**
      * Deletes the user, refusing to delete the last admin; sessions and refresh tokens go
      * with it (ON DELETE CASCADE). Admin rows are locked first, as in setRole, so two
