@@ -102,6 +102,9 @@ export async function createKernel(
     }),
   };
 
+  const clashes = await services.users.normalizeStoredEmails();
+  if (clashes.length > 0) log.warn({ count: clashes.length }, 'accounts whose email, once normalised, is another account\'s: they cannot sign in');
+
   if (config.admin !== undefined) {
     // A refused ADMIN_EMAIL stops the start: createApp never gets the kernel to close.
     const outcome = await bootstrapAdmin(services, config.admin).catch((error: unknown) => {

@@ -4,6 +4,7 @@ import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Db } from '../db/database.js';
 import { rateLimits } from '../db/schema.js';
 import { RateLimitedError } from '../errors.js';
+import { normalizeEmail } from '../users/user-input.js';
 import { clientIpKey } from './client-ip.js';
 
 export interface LoginThrottleOptions {
@@ -49,7 +50,7 @@ export function createLoginThrottle(db: Db, options: LoginThrottleOptions) {
     /** Counts one password check; throws RateLimitedError when a limit is already reached. */
     async attempt(email: string, clientIp: string): Promise<ThrottledAttempt> {
       const ip = clientIpKey(clientIp);
-      const emailKey = hashKey(`${email.trim().toLowerCase()}\n${ip}`);
+      const emailKey = hashKey(`${normalizeEmail(email)}\n${ip}`);
       const ipKey = hashKey(ip);
       const outcomes = await Promise.allSettled([perEmail.consume(emailKey), perIp.consume(ipKey)]);
       const limited = outcomes.flatMap((outcome) =>

@@ -1,5 +1,5 @@
 import { AuthenticationError } from '../errors.js';
-import { isImpossibleEmail, MAX_PASSWORD_LENGTH } from '../users/user-input.js';
+import { isImpossibleEmail, MAX_PASSWORD_LENGTH, normalizeEmail } from '../users/user-input.js';
 import { issueAuthPayload, type AuthPayloadRecord } from './auth-payload.js';
 import type { AuthDependencies } from './auth-dependencies.js';
 
@@ -18,7 +18,7 @@ export interface LoginInput {
  * throttled per (email, client IP) and per client IP, whether or not the email exists.
  */
 export async function login(deps: AuthDependencies, input: LoginInput): Promise<AuthPayloadRecord> {
-  const email = input.email.trim();
+  const email = normalizeEmail(input.email);
   // No password this long was ever accepted; cap what an attacker can make us hash.
   const password = input.password.slice(0, MAX_PASSWORD_LENGTH * 2 + 1);
   const attempt = await deps.loginThrottle.attempt(email, input.clientIp);
