@@ -76,6 +76,7 @@ export async function createKernel(
   const loginThrottle = createLoginThrottle(database.db, {
     maxFailures: config.loginMaxFailures,
     maxFailuresPerIp: config.loginMaxFailuresPerIp,
+    maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
     windowSeconds: config.loginWindowSeconds,
   });
   const purgeTimer = setInterval(() => {

@@ -12,6 +12,8 @@ export interface LoginThrottleOptions {
   maxFailures: number;
   /** Failed password checks allowed per client IP across all emails (password spraying). @default 100 */
   maxFailuresPerIp: number;
+  /** Failed password checks allowed per account (normalised email) from all addresses (distributed guessing). @default 50 */
+  maxFailuresPerAccount: number;
   /** The window in seconds, counted from the first failure. @default 900 */
   windowSeconds: number;
 }
@@ -37,6 +39,14 @@ export function createLoginThrottle(db: Db, options: LoginThrottleOptions) {
     duration: options.windowSeconds,
     clearExpiredByTimeout: false,
   });
+  const perAccount = new RateLimiterDrizzle({
+    storeClient: db,
+    schema: rateLimits,
+    keyPrefix: 'login-account',
+    points: options.maxFailuresPerAccount,
+    duration: options.windowSeconds,
+    clearExpiredByTimeout: false,
+  });
   const perIp = new RateLimiterDrizzle({
     storeClient: db,
     schema: rateLimits,
@@ -52,7 +62,12 @@ export function createLoginThrottle(db: Db, options: LoginThrottleOptions) {
       const ip = clientIpKey(clientIp);
       const emailKey = hashKey(`${normalizeEmail(email)}\n${ip}`);
       const ipKey = hashKey(ip);
-      const outcomes = await Promise.allSettled([perEmail.consume(emailKey), perIp.consume(ipKey)]);
+      const accountKey = hashKey(normalizeEmail(email));
+      const outcomes = await Promise.allSettled([
+        perEmail.consume(emailKey),
+        perIp.consume(ipKey),
+        perAccount.consume(accountKey),
+      ]);
       const limited = outcomes.flatMap((outcome) =>
         outcome.status === 'rejected' && outcome.reason instanceof RateLimiterRes ? [outcome.reason] : [],
       );
@@ -67,7 +82,9 @@ export function createLoginThrottle(db: Db, options: LoginThrottleOptions) {
       }
       return {
         succeeded: async () => {
-          await Promise.all([perEmail.delete(emailKey), perIp.reward(ipKey)]);
+          // The account's count is not reset: the owner signing in must not reopen the
+          // account to guessing from elsewhere; only this check is not charged.
+          await Promise.all([perEmail.delete(emailKey), perIp.reward(ipKey), perAccount.reward(accountKey)]);
         },
       };
     },
