@@ -1,4 +1,5 @@
 import { bootstrapAdmin } from './auth/bootstrap-admin.js';
+import { createDeviceTokens } from './auth/device-token.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import { createPasswordHasher } from './auth/password.js';
 import { createSessionCache } from './auth/session-cache.js';
@@ -95,6 +96,7 @@ export async function createKernel(
     onUserChanged: (userId) => publish(userChanged, { userId }),
     passwords: await createPasswordHasher(),
     loginThrottle,
+    deviceTokens: createDeviceTokens(deriveSecret(signingKey, 'device tokens')),
     accessTokens: createAccessTokens({
       key: signingKey,
       issuer: config.jwt.issuer,

@@ -1,5 +1,6 @@
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { UserRepository } from '../users/user-repository.js';
+import type { DeviceTokens } from './device-token.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password.js';
 import type { SessionCache } from './session-cache.js';
@@ -13,4 +14,5 @@ export interface AuthDependencies {
   readonly passwords: PasswordHasher;
   readonly accessTokens: AccessTokens;
   readonly loginThrottle: LoginThrottle;
+  readonly deviceTokens: DeviceTokens;
 }

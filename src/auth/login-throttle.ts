@@ -47,6 +47,16 @@ export function createLoginThrottle(db: Db, options: LoginThrottleOptions) {
     duration: options.windowSeconds,
     clearExpiredByTimeout: false,
   });
+  // A recognised device's own budget (device-token.ts), in place of the address and
+  // account limits it is exempt from.
+  const perDevice = new RateLimiterDrizzle({
+    storeClient: db,
+    schema: rateLimits,
+    keyPrefix: 'login-device',
+    points: options.maxFailures,
+    duration: options.windowSeconds,
+    clearExpiredByTimeout: false,
+  });
   const perIp = new RateLimiterDrizzle({
     storeClient: db,
     schema: rateLimits,
@@ -85,6 +95,26 @@ export function createLoginThrottle(db: Db, options: LoginThrottleOptions) {
           // The account's count is not reset: the owner signing in must not reopen the
           // account to guessing from elsewhere; only this check is not charged.
           await Promise.all([perEmail.delete(emailKey), perIp.reward(ipKey), perAccount.reward(accountKey)]);
+        },
+      };
+    },
+
+    /**
+     * Counts one password check from a device that signed in to this account before: only
+     * the device's own LOGIN_MAX_FAILURES apply, so guessing from elsewhere cannot lock its
+     * owner out. Throws RateLimitedError when the device's limit is already reached.
+     */
+    async attemptFromDevice(deviceKey: string): Promise<ThrottledAttempt> {
+      const key = hashKey(`device\n${deviceKey}`);
+      try {
+        await perDevice.consume(key);
+      } catch (error) {
+        if (error instanceof RateLimiterRes) throw new RateLimitedError(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
+        throw error;
+      }
+      return {
+        succeeded: async () => {
+          await perDevice.delete(key);
         },
       };
     },
