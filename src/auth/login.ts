@@ -22,7 +22,8 @@ export interface LoginRecord extends AuthPayloadRecord {
  * Checks an email and password and starts a session. An unknown email and a wrong
  * password fail alike, with the same message after one argon2 verification each, so
  * neither the answer nor its timing tells which emails are registered. Attempts are
- * throttled per (email, client IP) and per client IP, whether or not the email exists.
+ * throttled per (email, client IP), per client IP and per account, whether or not the
+ * email exists; a device that signed in to the account before is throttled on its own.
  */
 export async function login(deps: AuthDependencies, input: LoginInput): Promise<LoginRecord> {
   const email = normalizeEmail(input.email);
