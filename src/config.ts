@@ -28,6 +28,8 @@ export interface Config {
   readonly loginWindowSeconds: number;
   /** Failed password checks allowed per client IP across all emails in one window. */
   readonly loginMaxFailuresPerIp: number;
+  /** Failed password checks allowed per account from all addresses in one window. */
+  readonly loginMaxFailuresPerAccount: number;
   /**
    * Which proxies may tell us the client's address in X-Forwarded-For: false (none: the
    * socket's peer is the client), a number of hops, or a list of addresses and CIDR ranges.
@@ -164,6 +166,7 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES: integer(5, 1),
   LOGIN_WINDOW_SECONDS: integer(900, 1), // 15 minutes
   LOGIN_MAX_FAILURES_PER_IP: integer(100, 1),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: integer(50, 1),
   TRUST_PROXY: optionalString,
   ADMIN_EMAIL: optionalString,
   ADMIN_PASSWORD: optionalString,
@@ -254,6 +257,7 @@ export function loadConfig(env: Env): Config {
     loginMaxFailures: values.LOGIN_MAX_FAILURES,
     loginWindowSeconds: values.LOGIN_WINDOW_SECONDS,
     loginMaxFailuresPerIp: values.LOGIN_MAX_FAILURES_PER_IP,
+    loginMaxFailuresPerAccount: values.LOGIN_MAX_FAILURES_PER_ACCOUNT,
     trustProxy,
     admin:
       values.ADMIN_EMAIL !== undefined && values.ADMIN_PASSWORD !== undefined

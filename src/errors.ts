@@ -44,6 +44,8 @@ export const CONTRACT_REASONS = [
   'ACCOUNT_DISABLED',
   'EMAIL_TAKEN',
   'LAST_ADMIN',
+  'PASSWORD_TOO_COMMON',
+  'PASSWORD_CONTAINS_EMAIL',
 ] as const;
 
 /** A contract `extensions.reason`: which way a request was UNAUTHENTICATED or its input bad. */
@@ -66,6 +68,7 @@ export type AppErrorCode =
   | 'INVALID_INPUT'
   | 'EMAIL_TAKEN'
   | 'LAST_ADMIN'
+  | PasswordScreeningCode
   | 'RATE_LIMITED'
   | 'SUBSCRIBER_TOO_SLOW';
 
@@ -116,9 +119,12 @@ export class AuthenticationError extends AppError {
   }
 }
 
+/** Why a new password of an acceptable length is still refused. */
+export type PasswordScreeningCode = Extract<ContractReason, 'PASSWORD_TOO_COMMON' | 'PASSWORD_CONTAINS_EMAIL'>;
+
 /** Bad client input; `field` names the argument. */
 export class InputError extends AppError {
-  constructor(code: 'INVALID_INPUT' | 'EMAIL_TAKEN' | 'LAST_ADMIN', field: string, message: string) {
+  constructor(code: 'INVALID_INPUT' | 'EMAIL_TAKEN' | 'LAST_ADMIN' | PasswordScreeningCode, field: string, message: string) {
     super(code, message, { field });
     this.name = 'InputError';
   }

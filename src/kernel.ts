@@ -1,4 +1,5 @@
 import { bootstrapAdmin } from './auth/bootstrap-admin.js';
+import { createDeviceTokens } from './auth/device-token.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import { createPasswordHasher } from './auth/password.js';
 import { createSessionCache } from './auth/session-cache.js';
@@ -81,6 +82,7 @@ export async function createKernel(
   const loginThrottle = createLoginThrottle(database.db, {
     maxFailures: config.loginMaxFailures,
     maxFailuresPerIp: config.loginMaxFailuresPerIp,
+    maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
     windowSeconds: config.loginWindowSeconds,
   });
   const purgeTimer = setInterval(() => {
@@ -99,6 +101,7 @@ export async function createKernel(
     onUserChanged: (userId) => publish(userChanged, { userId }),
     passwords: await createPasswordHasher(),
     loginThrottle,
+    deviceTokens: createDeviceTokens(deriveSecret(signingKey, 'device tokens')),
     auditTrail: { record: (event) => recordAuditEvent(database.db, event) },
     accessTokens: observeVerifications(
       createAccessTokens({
@@ -110,6 +113,9 @@ export async function createKernel(
       options.onTokenVerified,
     ),
   };
+
+  const clashes = await services.users.normalizeStoredEmails();
+  if (clashes.length > 0) log.warn({ count: clashes.length }, 'accounts whose email, once normalised, is another account\'s: they cannot sign in');
 
   if (config.admin !== undefined) {
     // A refused ADMIN_EMAIL stops the start: createApp never gets the kernel to close.

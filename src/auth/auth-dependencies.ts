@@ -1,6 +1,7 @@
 import type { AuditEvent } from '../db/audit-trail.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { UserRepository } from '../users/user-repository.js';
+import type { DeviceTokens } from './device-token.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password.js';
 import type { SessionCache } from './session-cache.js';
@@ -16,4 +17,5 @@ export interface AuthDependencies {
   readonly loginThrottle: LoginThrottle;
   /** Records an audit event on its own, for what writes nothing else (a failed login). */
   readonly auditTrail: { record(event: AuditEvent): Promise<void> };
+  readonly deviceTokens: DeviceTokens;
 }

@@ -3,6 +3,7 @@ import { InputError } from '../errors.js';
 import type { UserAdminDependencies } from '../users/user-admin.js';
 import { checkNewPassword, parseEmail } from '../users/user-input.js';
 import type { AuthDependencies } from './auth-dependencies.js';
+import { screenNewPassword } from './password-screening.js';
 
 /** What ADMIN_EMAIL / ADMIN_PASSWORD did at start. */
 export type BootstrapOutcome = 'created' | 'promoted' | 'unchanged';
@@ -22,6 +23,7 @@ export async function bootstrapAdmin(
   try {
     email = parseEmail(admin.email);
     checkNewPassword(admin.password, 'ADMIN_PASSWORD');
+    screenNewPassword(admin.password, email, 'ADMIN_PASSWORD');
   } catch (error) {
     if (error instanceof InputError) {
       throw new Error(`${error.field === 'email' ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD'}: ${error.message}`);

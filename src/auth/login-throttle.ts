@@ -4,6 +4,7 @@ import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Db } from '../db/database.js';
 import { rateLimits } from '../db/schema.js';
 import { RateLimitedError } from '../errors.js';
+import { normalizeEmail } from '../users/user-input.js';
 import { clientIpKey } from './client-ip.js';
 
 export interface LoginThrottleOptions {
@@ -11,6 +12,8 @@ export interface LoginThrottleOptions {
   maxFailures: number;
   /** Failed password checks allowed per client IP across all emails (password spraying). @default 100 */
   maxFailuresPerIp: number;
+  /** Failed password checks allowed per account (normalised email) from all addresses (distributed guessing). @default 50 */
+  maxFailuresPerAccount: number;
   /** The window in seconds, counted from the first failure. @default 900 */
   windowSeconds: number;
 }
@@ -36,6 +39,24 @@ export function createLoginThrottle(db: Db, options: LoginThrottleOptions) {
     duration: options.windowSeconds,
     clearExpiredByTimeout: false,
   });
+  const perAccount = new RateLimiterDrizzle({
+    storeClient: db,
+    schema: rateLimits,
+    keyPrefix: 'login-account',
+    points: options.maxFailuresPerAccount,
+    duration: options.windowSeconds,
+    clearExpiredByTimeout: false,
+  });
+  // A recognised device's own budget (device-token.ts), in place of the address and
+  // account limits it is exempt from.
+  const perDevice = new RateLimiterDrizzle({
+    storeClient: db,
+    schema: rateLimits,
+    keyPrefix: 'login-device',
+    points: options.maxFailures,
+    duration: options.windowSeconds,
+    clearExpiredByTimeout: false,
+  });
   const perIp = new RateLimiterDrizzle({
     storeClient: db,
     schema: rateLimits,
@@ -49,9 +70,14 @@ export function createLoginThrottle(db: Db, options: LoginThrottleOptions) {
     /** Counts one password check; throws RateLimitedError when a limit is already reached. */
     async attempt(email: string, clientIp: string): Promise<ThrottledAttempt> {
       const ip = clientIpKey(clientIp);
-      const emailKey = hashKey(`${email.trim().toLowerCase()}\n${ip}`);
+      const emailKey = hashKey(`${normalizeEmail(email)}\n${ip}`);
       const ipKey = hashKey(ip);
-      const outcomes = await Promise.allSettled([perEmail.consume(emailKey), perIp.consume(ipKey)]);
+      const accountKey = hashKey(normalizeEmail(email));
+      const outcomes = await Promise.allSettled([
+        perEmail.consume(emailKey),
+        perIp.consume(ipKey),
+        perAccount.consume(accountKey),
+      ]);
       const limited = outcomes.flatMap((outcome) =>
         outcome.status === 'rejected' && outcome.reason instanceof RateLimiterRes ? [outcome.reason] : [],
       );
@@ -66,7 +92,29 @@ export function createLoginThrottle(db: Db, options: LoginThrottleOptions) {
       }
       return {
         succeeded: async () => {
-          await Promise.all([perEmail.delete(emailKey), perIp.reward(ipKey)]);
+          // The account's count is not reset: the owner signing in must not reopen the
+          // account to guessing from elsewhere; only this check is not charged.
+          await Promise.all([perEmail.delete(emailKey), perIp.reward(ipKey), perAccount.reward(accountKey)]);
+        },
+      };
+    },
+
+    /**
+     * Counts one password check from a device that signed in to this account before: only
+     * the device's own LOGIN_MAX_FAILURES apply, so guessing from elsewhere cannot lock its
+     * owner out. Throws RateLimitedError when the device's limit is already reached.
+     */
+    async attemptFromDevice(deviceKey: string): Promise<ThrottledAttempt> {
+      const key = hashKey(`device\n${deviceKey}`);
+      try {
+        await perDevice.consume(key);
+      } catch (error) {
+        if (error instanceof RateLimiterRes) throw new RateLimitedError(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
+        throw error;
+      }
+      return {
+        succeeded: async () => {
+          await perDevice.delete(key);
         },
       };
     },

@@ -1,9 +1,8 @@
 import type { AuditEventKind } from '../db/audit-trail.js';
 import { AuthenticationError, RateLimitedError } from '../errors.js';
-import { isImpossibleEmail } from '../users/user-input.js';
-import type { AuthPayloadRecord } from './auth-payload.js';
+import { isImpossibleEmail, normalizeEmail } from '../users/user-input.js';
 import type { AuthDependencies } from './auth-dependencies.js';
-import { login, type LoginInput } from './login.js';
+import { login, type LoginInput, type LoginRecord } from './login.js';
 
 /**
  * `login`, with its refusals in the audit trail (a success is recorded by `login` itself, in
@@ -12,13 +11,13 @@ import { login, type LoginInput } from './login.js';
  * email is registered, so recording one adds the same time to both; an unknown email is
  * recorded with no user.
  */
-export async function loginWithAudit(deps: AuthDependencies, input: LoginInput): Promise<AuthPayloadRecord> {
+export async function loginWithAudit(deps: AuthDependencies, input: LoginInput): Promise<LoginRecord> {
   try {
     return await login(deps, input);
   } catch (error) {
     const kind = refusalKind(error);
     if (kind !== null) {
-      const email = input.email.trim();
+      const email = normalizeEmail(input.email);
       const found = isImpossibleEmail(email) ? null : await deps.users.findCredentialsByEmail(email);
       await deps.auditTrail.record({ kind, userId: found?.user.id ?? null, origin: input });
     }

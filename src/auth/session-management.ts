@@ -2,6 +2,7 @@ import type { AuditOrigin } from '../db/audit-trail.js';
 import { isUuid } from '../ids.js';
 import { AuthenticationError, InputError, NotFoundError } from '../errors.js';
 import { checkNewPassword } from '../users/user-input.js';
+import { screenNewPassword } from './password-screening.js';
 import { issueAuthPayload, type AuthPayloadRecord } from './auth-payload.js';
 import type { UserAdminDependencies } from '../users/user-admin.js';
 import type { AuthDependencies } from './auth-dependencies.js';
@@ -57,14 +58,13 @@ export async function changePassword(
   newPassword: string,
   origin: PasswordCheckOrigin,
 ): Promise<AuthPayloadRecord> {
-  await checkCurrentPassword(deps, viewer, currentPassword, origin);
+  const { email } = await checkCurrentPassword(deps, viewer, currentPassword, origin);
   checkNewPassword(newPassword, 'newPassword');
-  await deps.users.updatePasswordHash(viewer.userId, await deps.passwords.hash(newPassword), {
-    kind: 'PASSWORD_CHANGED',
-    userId: viewer.userId,
-    origin,
+  screenNewPassword(newPassword, email, 'newPassword');
+  await deps.sessions.replacePassword(viewer.userId, await deps.passwords.hash(newPassword), {
+    exceptSessionId: viewer.sessionId,
+    audit: { kind: 'PASSWORD_CHANGED', userId: viewer.userId, origin },
   });
-  await deps.sessions.revokeAllOfUser(viewer.userId, 'password_changed', viewer.sessionId);
   const session = await deps.sessions.reissue(viewer.sessionId);
   const user = await deps.users.findById(viewer.userId);
   if (user === null) throw new AuthenticationError('SESSION_REVOKED');
@@ -107,7 +107,7 @@ async function checkCurrentPassword(
   viewer: Viewer,
   password: string,
   origin: PasswordCheckOrigin,
-): Promise<void> {
+): Promise<{ email: string; passwordHash: string }> {
   const credentials = await deps.users.findCredentialsById(viewer.userId);
   if (credentials === null) throw new AuthenticationError('SESSION_REVOKED');
   const attempt = await deps.loginThrottle.attempt(credentials.email, origin.clientIp);
@@ -115,4 +115,5 @@ async function checkCurrentPassword(
     throw new AuthenticationError('INVALID_CREDENTIALS', 'The password is incorrect.');
   }
   await attempt.succeeded();
+  return credentials;
 }

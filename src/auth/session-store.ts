@@ -34,6 +34,14 @@ export interface SessionState {
   user: UserRecord;
 }
 
+/** What a new session rests on, re-checked under a lock when the session is written. */
+export interface SessionProof {
+  /** The password hash the presented password was verified against. */
+  passwordHash?: string;
+  /** The event the session's start records (a login), written in its transaction. */
+  audit?: AuditEvent;
+}
+
 export interface SessionSummary {
   id: string;
   createdAt: Date;
@@ -99,14 +107,19 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
     /**
      * Starts a session for the user. A user deleted since its password was checked (a login
      * racing deleteAccount) is INVALID_CREDENTIALS, as a login after the deletion would be.
-     * `audit` is recorded in the same transaction.
+     * With `passwordHash` (the hash the password was verified against), so is a user whose
+     * password changed meanwhile: see lockUnchangedPassword. `audit` is recorded in the same
+     * transaction.
      */
-    async start(userId: string, userAgent: string | null, audit?: AuditEvent): Promise<StartedSession> {
+    async start(userId: string, userAgent: string | null, proof: SessionProof = {}): Promise<StartedSession> {
       const sessionId = randomUUID();
       const refreshToken = generateRefreshToken();
       const createdAt = new Date();
       try {
         await db.transaction(async (tx) => {
+          if (proof.passwordHash !== undefined && !(await lockUnchangedPassword(tx, userId, proof.passwordHash))) {
+            throw new AuthenticationError('INVALID_CREDENTIALS');
+          }
           await tx.insert(sessions).values({
             id: sessionId,
             userId,
@@ -119,13 +132,45 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
           await tx
             .insert(refreshTokens)
             .values({ tokenHash: hashRefreshToken(refreshToken), sessionId, generation: 0 });
-          if (audit !== undefined) await recordAuditEvent(tx, audit);
+          if (proof.audit !== undefined) await recordAuditEvent(tx, proof.audit);
         });
       } catch (error) {
         if (isForeignKeyViolation(error)) throw new AuthenticationError('INVALID_CREDENTIALS');
         throw error;
       }
       return { sessionId, refreshToken, endsAt: endOf(createdAt) };
+    },
+
+    /**
+     * Sets the user's password hash and revokes every live session of the user but
+     * `exceptSessionId`, in one transaction. Its row lock orders it against session starts
+     * (see lockUnchangedPassword): a login that verified the old password either started
+     * its session before (revoked here) or is refused after; one with the new password is
+     * never revoked by it. `audit` is recorded in the same transaction.
+     */
+    async replacePassword(
+      userId: string,
+      passwordHash: string,
+      { exceptSessionId, audit }: { exceptSessionId?: string; audit?: AuditEvent } = {},
+    ): Promise<string[]> {
+      const sessionIds = await db.transaction(async (tx) => {
+        await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, userId));
+        if (audit !== undefined) await recordAuditEvent(tx, audit);
+        const rows = await tx
+          .update(sessions)
+          .set({ revokedAt: new Date(), revokedReason: 'password_changed' })
+          .where(
+            and(
+              eq(sessions.userId, userId),
+              isNull(sessions.revokedAt),
+              exceptSessionId === undefined ? undefined : ne(sessions.id, exceptSessionId),
+            ),
+          )
+          .returning({ id: sessions.id });
+        return rows.map((row) => row.id);
+      });
+      if (sessionIds.length > 0) options.onRevoked({ sessionIds });
+      return sessionIds;
     },
 
     async findState(sessionId: string): Promise<SessionState | null> {
@@ -335,3 +380,22 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
 }
 
 export type SessionStore = ReturnType<typeof createSessionStore>;
+
+type Transaction = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/**
+ * Whether the user's password hash is still the one verified, holding a share lock on the
+ * user row until the transaction ends. The password is verified (~15 ms of argon2) before
+ * this runs; a change committed meanwhile must not be followed by a session from the old
+ * password. The lock makes a concurrent replacePassword wait for this session to commit
+ * (and then revoke it), or this wait for the change (and then see the new hash). Each new
+ * hash has a fresh salt, so equal hashes mean an unchanged password.
+ */
+async function lockUnchangedPassword(tx: Transaction, userId: string, passwordHash: string): Promise<boolean> {
+  const [row] = await tx
+    .select({ passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.id, userId))
+    .for('share');
+  return row !== undefined && row.passwordHash === passwordHash;
+}

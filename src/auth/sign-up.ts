@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { checkNewPassword, parseEmail, parseName } from '../users/user-input.js';
+import { screenNewPassword } from './password-screening.js';
 import { issueAuthPayload, type AuthPayloadRecord } from './auth-payload.js';
 import type { AuthDependencies } from './auth-dependencies.js';
 
@@ -17,6 +18,7 @@ export interface SignUpInput {
 export async function signUp(deps: AuthDependencies, input: SignUpInput): Promise<AuthPayloadRecord> {
   const email = parseEmail(input.email);
   checkNewPassword(input.password);
+  screenNewPassword(input.password, email);
   const name = parseName(input.name);
   const passwordHash = await deps.passwords.hash(input.password);
   const user = await deps.users.insert({ id: randomUUID(), email, name, passwordHash }, (created) => ({

@@ -9,6 +9,7 @@ import { openDatabase } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { isRole, ROLES, type Role } from '../users/roles.js';
 import { checkNewPassword, parseEmail, parseName } from '../users/user-input.js';
+import { screenNewPassword } from '../auth/password-screening.js';
 import { setUserRole } from '../users/user-admin.js';
 import { userChanged } from '../users/user-changed.js';
 import { createUserRepository } from '../users/user-repository.js';
@@ -66,6 +67,7 @@ async function main(argv: string[]): Promise<string> {
     if (!values['password-stdin']) throw new UsageError('create-user needs --password-stdin.');
     password = (await text(process.stdin)).replace(/\r?\n$/, '');
     checkNewPassword(password, 'password');
+    screenNewPassword(password, email, 'password');
   }
 
   const config = configFromEnvOrExit();

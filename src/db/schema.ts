@@ -7,7 +7,7 @@ export const users = pgTable(
   'users',
   {
     id: uuid('id').primaryKey(),
-    /** Stored trimmed, as typed; uniqueness is case-insensitive (index on lower(email)). */
+    /** Stored normalised (users/user-input.ts normalizeEmail); unique, also under lower() (the index). */
     email: text('email').notNull(),
     name: text('name'),
     role: roleEnum('role').notNull().default('USER'),

@@ -4,6 +4,7 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import type { GraphQLContext } from './context.js';
+import { deviceTokenPlugin } from './device-token-plugin.js';
 import { unavailableStatusPlugin } from './error-mapping.js';
 import { operationLogPlugin, type OperationLogOptions } from './operation-log.js';
 import { operationMetricsPlugin, type OperationMetrics } from './operation-metrics.js';
@@ -40,6 +41,7 @@ export function createApolloServer(pipeline: GraphQLPipeline, options: ApolloSer
     plugins: [
       queryCostPlugin(pipeline.checkCost),
       unavailableStatusPlugin(),
+      deviceTokenPlugin(),
       ...(options.operationLog ? [operationLogPlugin(options.operationLog)] : []),
       ...(options.metrics ? [operationMetricsPlugin(options.metrics)] : []),
       ApolloServerPluginLandingPageDisabled(),

@@ -20,6 +20,11 @@ export interface GraphQLContext {
    * fields (email) are visible in the AuthPayload although the request is anonymous.
    */
   readonly credentialsVerifiedFor: Set<string>;
+  /**
+   * The device token the request presented (header or cookie), and the one to send back
+   * (set by a sign-in, written to the response by apollo-server.ts's device plugin).
+   */
+  readonly device: { readonly presented: string | null; issued: string | null };
   /** What this request's log line will say about its operation; filled in as it runs. */
   readonly operationLog: OperationLogEntry;
   /** True for a subscription's context, which lives as long as its socket: nothing may be cached in it. */

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { HeaderMap } from '@apollo/server';
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
+import { deviceTokenOf } from '../auth/device-token.js';
 import { resolveViewer, type Viewer } from '../auth/viewer.js';
 import { AuthenticationError, CONTRACT_CODE } from '../errors.js';
 import type { GraphQLContext, Services } from './context.js';
@@ -51,6 +52,7 @@ export function createContextFunction(services: Services) {
       ...client,
       operationLog,
       credentialsVerifiedFor: new Set(),
+      device: { presented: deviceTokenOf(headers), issued: null },
       longLived: false,
       // Made on first use: most operations (`me`, mutations) never load a user by id.
       get loaders() {
@@ -75,6 +77,8 @@ export function createSocketContext(services: Services, client: ClientInfo, view
     // No log line per socket operation: the socket's own line is written when it closes.
     operationLog: {},
     credentialsVerifiedFor: new Set(),
+    // Sign-ins are mutations, which sockets do not serve.
+    device: { presented: null, issued: null },
     longLived: true,
     // Batches within one event's execution; no cache, since the context lives as long as the socket.
     loaders: { userById: createUserLoader(services, null, { cache: false }) },

@@ -19,6 +19,8 @@ export const ERROR_EXTENSIONS: Record<AppErrorCode, { code: ContractCode; reason
   INVALID_INPUT: { code: 'BAD_USER_INPUT' },
   EMAIL_TAKEN: { code: 'BAD_USER_INPUT', reason: 'EMAIL_TAKEN' },
   LAST_ADMIN: { code: 'BAD_USER_INPUT', reason: 'LAST_ADMIN' },
+  PASSWORD_TOO_COMMON: { code: 'BAD_USER_INPUT', reason: 'PASSWORD_TOO_COMMON' },
+  PASSWORD_CONTAINS_EMAIL: { code: 'BAD_USER_INPUT', reason: 'PASSWORD_CONTAINS_EMAIL' },
   RATE_LIMITED: { code: 'RATE_LIMITED' },
   SUBSCRIBER_TOO_SLOW: { code: 'SUBSCRIBER_TOO_SLOW' },
 };

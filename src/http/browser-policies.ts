@@ -1,6 +1,7 @@
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
+import { DEVICE_HEADER_NAME } from '../auth/device-token.js';
 import type { Config } from '../config.js';
 
 /**
@@ -35,7 +36,9 @@ export async function registerBrowserPolicies(fastify: FastifyInstance, config: 
       origin: [...config.corsOrigins],
       methods: ['GET', 'POST'],
       // What Apollo Client and the CSRF prevention need; tokens travel in a header, not cookies.
-      allowedHeaders: ['authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name'],
+      allowedHeaders: ['authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name', DEVICE_HEADER_NAME],
+      // A cross-origin app keeps its device token from this header (no cookies cross origins here).
+      exposedHeaders: [DEVICE_HEADER_NAME],
       credentials: false,
       maxAge: 600, // 10 minutes of cached preflights
     });

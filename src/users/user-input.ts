@@ -11,15 +11,27 @@ const MAX_NAME_LENGTH = 100;
 // characters: an address holding one displays like another address.
 const INVISIBLE_OR_CONTROL = /[\p{Cc}\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/u;
 
+/**
+ * The one form in which an email is stored, compared and counted: trimmed, NFKC (a
+ * full-width `ａ` is `a`), then lower-cased here in JavaScript, once. PostgreSQL's lower()
+ * follows the database's locale and disagrees on some letters (`İ`, U+0130): comparing
+ * with it let one account be guessed at under brute-force counters of different keys.
+ * Idempotent: a normalised email normalises to itself.
+ */
+export function normalizeEmail(raw: string): string {
+  return raw.normalize('NFKC').toLowerCase().normalize('NFKC').trim();
+}
+
 /** Whether an email, as given, could never have been accepted at sign-up (so no lookup is needed). */
 export function isImpossibleEmail(email: string): boolean {
   return email === '' || email.length > MAX_EMAIL_LENGTH || INVISIBLE_OR_CONTROL.test(email);
 }
 
-/** Trims and validates an email address; throws InputError on field "email". */
+/** Normalises (normalizeEmail) and validates an email address; throws InputError on field "email". */
 export function parseEmail(raw: string): string {
-  const email = raw.trim();
-  if (isImpossibleEmail(email) || !EMAIL_PATTERN.test(email)) {
+  const email = normalizeEmail(raw);
+  // Checked before normalising too: NFKC must not turn a refused character into an accepted one.
+  if (INVISIBLE_OR_CONTROL.test(raw.trim()) || isImpossibleEmail(email) || !EMAIL_PATTERN.test(email)) {
     throw new InputError('INVALID_INPUT', 'email', 'Enter a valid email address.');
   }
   return email;

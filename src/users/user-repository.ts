@@ -1,4 +1,4 @@
-import { count, eq, inArray, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import { recordAuditEvent, type AuditEvent } from '../db/audit-trail.js';
 import type { Db } from '../db/database.js';
 import { keyset } from '../db/keyset.js';
@@ -6,6 +6,7 @@ import { users } from '../db/schema.js';
 import type { Role } from './roles.js';
 import type { ReadCache } from '../db/read-cache.js';
 import type { UserRecord } from './user-record.js';
+import { normalizeEmail } from './user-input.js';
 
 const publicColumns = {
   id: users.id,
@@ -23,7 +24,10 @@ export interface NewUser {
   passwordHash: string;
 }
 
-/** SQL access to users. Emails compare case-insensitively (the unique index is on lower(email)). */
+/**
+ * SQL access to users. Emails are stored and compared in their normal form (normalizeEmail);
+ * the unique index is on lower(email), which also serves lookups.
+ */
 export function createUserRepository(db: Db) {
   const newestFirst = keyset(users, users.createdAt, users.id);
   return {
@@ -39,14 +43,16 @@ export function createUserRepository(db: Db) {
       return ids.map((id) => byId.get(id) ?? null);
     },
 
-    /** The user and its password hash, for checking credentials only. */
+    /** The user and its password hash, for checking credentials only; `email` is normalised here. */
     async findCredentialsByEmail(
       email: string,
     ): Promise<{ user: UserRecord; passwordHash: string } | null> {
+      const normalized = normalizeEmail(email);
       const [row] = await db
         .select({ ...publicColumns, passwordHash: users.passwordHash })
         .from(users)
-        .where(sql`lower(${users.email}) = lower(${email})`);
+        // lower() only to use the index; equality of the normal forms decides.
+        .where(and(sql`lower(${users.email}) = lower(${normalized})`, eq(users.email, normalized)));
       if (row === undefined) return null;
       const { passwordHash, ...user } = row;
       return { user, passwordHash };
@@ -59,14 +65,6 @@ export function createUserRepository(db: Db) {
         .from(users)
         .where(eq(users.id, id));
       return row ?? null;
-    },
-
-    /** Sets the password hash; `audit` is recorded in the same transaction. */
-    async updatePasswordHash(id: string, passwordHash: string, audit?: AuditEvent): Promise<void> {
-      await db.transaction(async (tx) => {
-        await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, id));
-        if (audit !== undefined) await recordAuditEvent(tx, audit);
-      });
     },
 
     /**
@@ -146,6 +144,31 @@ export function createUserRepository(db: Db) {
         if (error instanceof LastAdminRollback) return 'last-admin';
         throw error;
       }
+    },
+
+    /**
+     * Rewrites stored emails that are not in normal form: non-ASCII ones from before emails
+     * were normalised (migration 0004 did the ASCII ones). Returns the emails left as they
+     * were because another account holds their normal form; those accounts cannot sign in
+     * until an operator resolves the clash.
+     */
+    async normalizeStoredEmails(): Promise<string[]> {
+      const rows = await db
+        .select({ id: users.id, email: users.email })
+        .from(users)
+        .where(sql`${users.email} !~ '^[ -~]*$'`);
+      const clashes: string[] = [];
+      for (const row of rows) {
+        const normalized = normalizeEmail(row.email);
+        if (normalized === row.email) continue;
+        const [updated] = await db
+          .update(users)
+          .set({ email: normalized, updatedAt: new Date() })
+          .where(and(eq(users.id, row.id), sql`not exists (select 1 from ${users} other where lower(other.email) = lower(${normalized}) and other.id <> ${row.id})`))
+          .returning({ id: users.id });
+        if (updated === undefined) clashes.push(row.email);
+      }
+      return clashes;
     },
 
     /** Inserts the user, or returns null when the email is already registered; `audit` is recorded with it. */

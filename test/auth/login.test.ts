@@ -18,7 +18,7 @@ describe('login', () => {
     expect(body.data!.login).toMatchObject({
       tokenType: 'Bearer',
       expiresIn: 900,
-      user: { id: user.user.id, email: user.email, role: 'USER' },
+      user: { id: user.user.id, email: user.email.toLowerCase(), role: 'USER' },
     });
     expect(body.data!.login.refreshToken).not.toBe(user.refreshToken);
 

@@ -88,7 +88,7 @@ describe('CORS', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe(ALLOWED);
     expect(response.headers.get('access-control-allow-methods')).toBe('GET, POST');
     expect(response.headers.get('access-control-allow-headers')).toBe(
-      'authorization, content-type, apollo-require-preflight, x-apollo-operation-name',
+      'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, gatehouse-device',
     );
     expect(response.headers.get('access-control-allow-credentials')).toBeNull();
     expect(response.headers.get('vary')).toMatch(/origin/i);
@@ -98,6 +98,8 @@ describe('CORS', () => {
     const response = await post(withCors, { origin: 'http://localhost:5173' });
     expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(response.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    // A cross-origin app keeps its device token from this header (see docs/api.md, Device tokens).
+    expect(response.headers.get('access-control-expose-headers')).toBe('gatehouse-device');
   });
 
   it('gives an unlisted origin nothing, also one that merely starts like a listed one', async () => {

@@ -24,10 +24,21 @@ export const accountsResolvers: Resolvers = {
     mySessions: (_parent, _args, ctx) => listSessions(ctx.services, viewerOf(ctx)),
   },
   Mutation: {
-    signUp: async (_parent, args, ctx) =>
-      provedBy(ctx, await signUp(ctx.services, { ...args, userAgent: ctx.userAgent, clientIp: ctx.clientIp })),
-    login: async (_parent, args, ctx) =>
-      provedBy(ctx, await loginWithAudit(ctx.services, { ...args, userAgent: ctx.userAgent, clientIp: ctx.clientIp })),
+    signUp: async (_parent, args, ctx) => {
+      const payload = await signUp(ctx.services, { ...args, userAgent: ctx.userAgent, clientIp: ctx.clientIp });
+      ctx.device.issued = ctx.services.deviceTokens.issue(payload.user.id);
+      return provedBy(ctx, payload);
+    },
+    login: async (_parent, args, ctx) => {
+      const payload = await loginWithAudit(ctx.services, {
+        ...args,
+        userAgent: ctx.userAgent,
+        clientIp: ctx.clientIp,
+        deviceToken: ctx.device.presented,
+      });
+      ctx.device.issued = payload.deviceToken;
+      return provedBy(ctx, payload);
+    },
     refreshToken: async (_parent, args, ctx) => provedBy(ctx, await refreshTokens(ctx.services, args.refreshToken, ctx)),
     logout: (_parent, args, ctx) => logout(ctx.services, viewerOf(ctx), args.allSessions ?? false, ctx),
     revokeSession: (_parent, args, ctx) => revokeSession(ctx.services, viewerOf(ctx), args.id, ctx),

@@ -32,6 +32,36 @@ describe('clientAddress', () => {
   });
 });
 
+describe('clientAddress with X-Forwarded-For entries that are not plain addresses', () => {
+  const trusted = trustedProxies(['127.0.0.1']);
+
+  it.each([
+    ['an address with a port', '203.0.113.7:51234', '203.0.113.7'],
+    ['a bracketed IPv6 address with a port', '[2001:DB8::7]:443', '2001:db8::7'],
+    ['an IPv4-mapped address', '::ffff:203.0.113.7', '203.0.113.7'],
+  ])('normalises %s', (_label, forwarded, expected) => {
+    expect(clientAddress(requestFrom('127.0.0.1', forwarded), trusted)).toBe(expected);
+  });
+
+  it.each([
+    ['leading zeros', '203.000.113.007'],
+    ['garbage', 'not-an-ip'],
+    ['"unknown"', 'unknown'],
+    ['an obfuscated node', '_hidden'],
+    ['an empty entry', ''],
+  ])('ignores %s: the proxy that reported it stands for the client', (_label, forwarded) => {
+    expect(clientAddress(requestFrom('127.0.0.1', forwarded), trusted)).toBe('127.0.0.1');
+  });
+
+  it('with a hop count, ignores garbage the last proxy reported and does not reach past it', () => {
+    expect(clientAddress(requestFrom('10.0.0.2', '203.0.113.9, garbage'), trustedProxies(1))).toBe('10.0.0.2');
+  });
+
+  it('writes the peer in one spelling too', () => {
+    expect(clientAddress(requestFrom('::ffff:127.0.0.1'), trustedProxies(false))).toBe('127.0.0.1');
+  });
+});
+
 describe("the GraphQL pipeline's client", () => {
   it('honours TRUST_PROXY for a WebSocket upgrade request as for an HTTP request', () => {
     const trusted = trustedProxies(['127.0.0.1']);
