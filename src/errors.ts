@@ -43,6 +43,8 @@ export const CONTRACT_REASONS = [
   'INVALID_CREDENTIALS',
   'EMAIL_TAKEN',
   'LAST_ADMIN',
+  'EMAIL_TOKEN_INVALID',
+  'EMAIL_TOKEN_EXPIRED',
 ] as const;
 
 /** A contract `extensions.reason`: which way a request was UNAUTHENTICATED or its input bad. */
@@ -65,6 +67,8 @@ export type AppErrorCode =
   | 'INVALID_INPUT'
   | 'EMAIL_TAKEN'
   | 'LAST_ADMIN'
+  | 'EMAIL_TOKEN_INVALID'
+  | 'EMAIL_TOKEN_EXPIRED'
   | 'RATE_LIMITED'
   | 'SUBSCRIBER_TOO_SLOW';
 
@@ -115,7 +119,11 @@ export class AuthenticationError extends AppError {
 
 /** Bad client input; `field` names the argument. */
 export class InputError extends AppError {
-  constructor(code: 'INVALID_INPUT' | 'EMAIL_TAKEN' | 'LAST_ADMIN', field: string, message: string) {
+  constructor(
+    code: 'INVALID_INPUT' | 'EMAIL_TAKEN' | 'LAST_ADMIN' | 'EMAIL_TOKEN_INVALID' | 'EMAIL_TOKEN_EXPIRED',
+    field: string,
+    message: string,
+  ) {
     super(code, message, { field });
     this.name = 'InputError';
   }
@@ -135,11 +143,11 @@ export class NotFoundError extends AppError {
   }
 }
 
-/** Too many failed password checks for one email from one client; retry after `retryAfterSeconds`. */
+/** Too many failed password checks (or mails asked for); retry after `retryAfterSeconds`. */
 export class RateLimitedError extends AppError {
   readonly retryAfterSeconds: number;
-  constructor(retryAfterSeconds: number) {
-    super('RATE_LIMITED', `Too many failed attempts. Try again in ${retryAfterSeconds} seconds.`);
+  constructor(retryAfterSeconds: number, message = `Too many failed attempts. Try again in ${retryAfterSeconds} seconds.`) {
+    super('RATE_LIMITED', message);
     this.name = 'RateLimitedError';
     this.retryAfterSeconds = retryAfterSeconds;
   }

@@ -43,7 +43,7 @@ export async function createKernel(
   database: Database,
   log: Log,
   options: KernelOptions = {},
-): Promise<Kernel & { readonly signingKey: SigningKey; close(): void }> {
+): Promise<Kernel & { readonly signingKey: SigningKey; setServerUrl(url: string): void; close(): void }> {
   const signingKey = await loadSigningKey(config.jwt, config.dataDir);
   // Never fails a request: if a notification is lost, other instances still see the
   // change within the caches' TTL.
@@ -111,9 +111,15 @@ export async function createKernel(
     log.info({ outcome }, 'ADMIN_EMAIL account checked');
   }
 
+  // Until the server listens, the configured address stands in (nothing mails before that).
+  let serverUrl = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
   return {
     config,
     db: database.db,
+    serverUrl: () => serverUrl,
+    setServerUrl: (url: string) => {
+      serverUrl = url;
+    },
     log,
     services,
     signingKey,

@@ -18,6 +18,8 @@ export const ERROR_EXTENSIONS: Record<AppErrorCode, { code: ContractCode; reason
   INVALID_INPUT: { code: 'BAD_USER_INPUT' },
   EMAIL_TAKEN: { code: 'BAD_USER_INPUT', reason: 'EMAIL_TAKEN' },
   LAST_ADMIN: { code: 'BAD_USER_INPUT', reason: 'LAST_ADMIN' },
+  EMAIL_TOKEN_INVALID: { code: 'BAD_USER_INPUT', reason: 'EMAIL_TOKEN_INVALID' },
+  EMAIL_TOKEN_EXPIRED: { code: 'BAD_USER_INPUT', reason: 'EMAIL_TOKEN_EXPIRED' },
   RATE_LIMITED: { code: 'RATE_LIMITED' },
   SUBSCRIBER_TOO_SLOW: { code: 'SUBSCRIBER_TOO_SLOW' },
 };

@@ -1,6 +1,7 @@
 import type { GatehouseModule } from '../graphql/module.js';
 import { accountsModule } from './accounts/accounts-module.js';
 import { coreModule } from './core/core-module.js';
+import { emailModule } from './email/email-module.js';
 import { postsModule } from './posts/posts-module.js';
 
 /** Every module the server runs, one line each; the schema, rules and services are built from this list. */
@@ -8,4 +9,5 @@ export const modules: readonly GatehouseModule[] = [
   coreModule,
   accountsModule,
   postsModule,
+  emailModule,
 ];

@@ -1,0 +1,26 @@
+import type { Db } from '../../db/database.js';
+import type { Services } from '../../graphql/context.js';
+import type { EmailAccountRepository } from './email-account-repository.js';
+import type { EmailTokenRepository } from './email-token-repository.js';
+import type { MailLimits } from './mail-limit-store.js';
+import type { MailOutboxRepository, Tx } from './mail-outbox-repository.js';
+import type { Mail } from './mail-templates.js';
+
+/** What the email use cases work with; built once in the module's setup. */
+export interface EmailDependencies {
+  readonly db: Db;
+  /** The core's accounts, sessions, passwords and tokens. */
+  readonly core: Services;
+  readonly tokens: EmailTokenRepository;
+  readonly accounts: EmailAccountRepository;
+  readonly outbox: MailOutboxRepository;
+  readonly limits: MailLimits;
+  /** The frontend's base URL for links (APP_URL, or the server's own). */
+  appUrl(): string;
+  /** Writes a mail into the outbox inside `tx` (kept for /dev/mail when nothing delivers mail). */
+  enqueue(tx: Tx, mail: Mail): Promise<void>;
+  /** Tells the sender that mail was committed. */
+  wake(): void;
+  /** Runs work off the response path; shutdown waits for it. */
+  inBackground(work: () => Promise<void>): void;
+}

@@ -1,0 +1,38 @@
+import { issueAuthPayload, type AuthPayloadRecord } from '../../auth/auth-payload.js';
+import { checkNewPassword } from '../../users/user-input.js';
+import type { EmailDependencies } from './email-dependencies.js';
+import { checkEmailToken, invalidEmailToken } from './email-token-check.js';
+import { composePasswordResetMail } from './mail-templates.js';
+
+/**
+ * Sets a new password with a mailed reset link: every session of the user ends (on every
+ * instance, through the core's revocation) and a new one starts. The link also proves the
+ * address, so it becomes verified. The notice is written in the same transaction.
+ */
+export async function resetPassword(
+  deps: EmailDependencies,
+  token: string,
+  newPassword: string,
+  userAgent: string | null,
+): Promise<AuthPayloadRecord> {
+  checkNewPassword(newPassword, 'newPassword');
+  // Checked before hashing: a bad token must not cost the server an argon2 hash.
+  checkEmailToken(await deps.tokens.find(token, ['reset-password']));
+  const passwordHash = await deps.core.passwords.hash(newPassword);
+  const userId = await deps.db.transaction(async (tx) => {
+    const link = checkEmailToken(await deps.tokens.take(tx, token, ['reset-password']));
+    const email = await deps.accounts.lockEmail(tx, link.userId);
+    // The address changed since the link was mailed: it no longer speaks for the account.
+    if (email === null || email.toLowerCase() !== link.email.toLowerCase()) throw invalidEmailToken();
+    await deps.accounts.setPasswordHash(tx, link.userId, passwordHash);
+    await deps.accounts.markVerified(tx, link.userId, email);
+    await deps.enqueue(tx, composePasswordResetMail(email));
+    return link.userId;
+  });
+  deps.wake();
+  await deps.core.sessions.revokeAllOfUser(userId, 'password_changed');
+  const session = await deps.core.sessions.start(userId, userAgent);
+  const user = await deps.core.users.findById(userId);
+  if (user === null) throw invalidEmailToken();
+  return issueAuthPayload(deps.core.accessTokens, user, session);
+}
