@@ -48,6 +48,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       drainTimeoutSeconds: 10,
       clusterWorkers: undefined,
+      mail: { smtpUrl: undefined, from: 'Gatehouse <no-reply@localhost>', appUrl: undefined, maxPerAddress: 5, maxPerIp: 30 },
     });
   });
 
@@ -81,6 +82,11 @@ describe('loadConfig', () => {
       ENABLE_INTROSPECTION: 'true',
       ENABLE_PLAYGROUND: 'off',
       LOG_LEVEL: 'warn',
+      SMTP_URL: 'smtps://mailer:secret@smtp.example.com:465',
+      MAIL_FROM: 'Example <no-reply@example.com>',
+      APP_URL: 'https://app.example.com/',
+      MAIL_MAX_PER_ADDRESS: '3',
+      MAIL_MAX_PER_IP: '10',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -100,6 +106,13 @@ describe('loadConfig', () => {
       enableIntrospection: true,
       enablePlayground: false,
       logLevel: 'warn',
+      mail: {
+        smtpUrl: 'smtps://mailer:secret@smtp.example.com:465',
+        from: 'Example <no-reply@example.com>',
+        appUrl: 'https://app.example.com',
+        maxPerAddress: 3,
+        maxPerIp: 10,
+      },
     });
   });
 
@@ -110,7 +123,7 @@ describe('loadConfig', () => {
   });
 
   it('turns introspection and the playground off in production by default', () => {
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET });
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, SMTP_URL: 'smtp://localhost:25' });
     expect(config.enableIntrospection).toBe(false);
     expect(config.enablePlayground).toBe(false);
   });
@@ -155,6 +168,14 @@ describe('loadConfig', () => {
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY: "10.0.0.0/33" is not an IP address or CIDR range (use a hop count, or addresses like 10.0.0.0/8,127.0.0.1)'],
     [{ TRUST_PROXY: 'proxy.internal' }, 'TRUST_PROXY: "proxy.internal" is not an IP address or CIDR range (use a hop count, or addresses like 10.0.0.0/8,127.0.0.1)'],
     [{ CORS_ORIGINS: 'https://app.example.com/' }, 'CORS_ORIGINS: "https://app.example.com/" is not an origin (scheme://host[:port], no path or trailing slash)'],
+    [{ SMTP_URL: 'http://smtp.example.com' }, 'SMTP_URL: must be an smtp:// or smtps:// URL'],
+    [{ SMTP_URL: 'smtp://exa mple' }, 'SMTP_URL: must be a valid URL'],
+    [{ MAIL_FROM: 'Gatehouse <a@b.co>\r\nBcc: x@y.z' }, 'MAIL_FROM: must be one line, e.g. "Gatehouse <no-reply@example.com>"'],
+    [{ MAIL_FROM: 'Gatehouse' }, 'MAIL_FROM: must contain an email address, e.g. "Gatehouse <no-reply@example.com>"'],
+    [{ APP_URL: 'app.example.com' }, 'APP_URL: must be an http:// or https:// URL (the frontend that opens the links in mail)'],
+    [{ APP_URL: 'javascript:alert(1)' }, 'APP_URL: must be an http:// or https:// URL (the frontend that opens the links in mail)'],
+    [{ MAIL_MAX_PER_ADDRESS: '0' }, 'MAIL_MAX_PER_ADDRESS: must be at least 1'],
+    [{ MAIL_MAX_PER_IP: 'many' }, 'MAIL_MAX_PER_IP: must be a whole number'],
   ])('rejects %j with one line naming the variable', (env, line) => {
     expect(problemsOf(env)).toEqual([line]);
   });
@@ -164,14 +185,20 @@ describe('loadConfig', () => {
     expect(loadConfig({ JWT_SECRET: 'é'.repeat(16) }).jwt.secret).toBe('é'.repeat(16));
   });
 
+  it('refuses production without SMTP_URL, in one line', () => {
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: SECRET })).toEqual([
+      'SMTP_URL: required when NODE_ENV=production (e.g. smtps://user:password@smtp.example.com:465): without it no mail is delivered',
+    ]);
+  });
+
   it('refuses production without JWT_SECRET for HS256', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+    expect(problemsOf({ NODE_ENV: 'production', SMTP_URL: 'smtp://localhost:25' })).toEqual([
       'JWT_SECRET: required when NODE_ENV=production (at least 32 bytes, e.g. `openssl rand -base64 48`)',
     ]);
   });
 
   it('refuses production without a private key for RS256', () => {
-    expect(problemsOf({ NODE_ENV: 'production', JWT_ALGORITHM: 'RS256' })).toEqual([
+    expect(problemsOf({ NODE_ENV: 'production', JWT_ALGORITHM: 'RS256', SMTP_URL: 'smtp://localhost:25' })).toEqual([
       'JWT_PRIVATE_KEY: JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE is required when NODE_ENV=production and JWT_ALGORITHM=RS256',
     ]);
   });

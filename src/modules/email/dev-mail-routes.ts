@@ -1,15 +1,26 @@
-import type { ModuleRoute, ModuleRouteReply } from '../../graphql/module.js';
 import type { MailOutboxRepository, OutboxMail } from './mail-outbox-repository.js';
 import { escapeHtml } from './mail-templates.js';
 
 // The newest mails only: a development mailbox, not an archive.
 const MAX_LISTED = 200;
 
+/** A page of the mailbox: the path it answers and what it answers (the module hands these to the server). */
+export interface DevMailRoute {
+  readonly path: string;
+  handle(request: { readonly params: Readonly<Record<string, string>> }): Promise<DevMailReply>;
+}
+
+interface DevMailReply {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
 /**
  * The development mailbox: /dev/mail (an HTML list, newest first), /dev/mail/:id (one
  * message) and /dev/mail.json for scripts. Served only outside production.
  */
-export function devMailRoutes(outbox: MailOutboxRepository): ModuleRoute[] {
+export function devMailRoutes(outbox: MailOutboxRepository): DevMailRoute[] {
   return [
     {
       path: '/dev/mail.json',
@@ -62,7 +73,7 @@ function messagePage(mail: OutboxMail): string {
   );
 }
 
-function html(title: string, body: string): ModuleRouteReply {
+function html(title: string, body: string): DevMailReply {
   return {
     status: 200,
     contentType: 'text/html; charset=utf-8',

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
-import type { Services } from '../../graphql/context.js';
+import type { AuthDependencies } from '../../auth/auth-dependencies.js';
+import type { UserAdminDependencies } from '../../users/user-admin.js';
 import type { EmailAccountRepository } from './email-account-repository.js';
 import type { EmailTokenRepository } from './email-token-repository.js';
 import type { MailLimits } from './mail-limit-store.js';
@@ -10,7 +11,7 @@ import type { Mail } from './mail-templates.js';
 export interface EmailDependencies {
   readonly db: Db;
   /** The core's accounts, sessions, passwords and tokens. */
-  readonly core: Services;
+  readonly core: AuthDependencies & Pick<UserAdminDependencies, 'onUserChanged'>;
   readonly tokens: EmailTokenRepository;
   readonly accounts: EmailAccountRepository;
   readonly outbox: MailOutboxRepository;

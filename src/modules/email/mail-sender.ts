@@ -1,4 +1,3 @@
-import type { Log } from '../../graphql/module.js';
 import type { MailOutboxRepository } from './mail-outbox-repository.js';
 import type { MailTransport } from './smtp-transport.js';
 
@@ -20,6 +19,13 @@ export interface MailSenderOptions {
   batchSize?: number;
 }
 
+/** Where the sender reports each outcome (the server's logger). */
+export interface MailLog {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
 export interface MailSender {
   /** Looks at the outbox now (a mail was just committed here). */
   wake(): void;
@@ -35,7 +41,7 @@ export interface MailSender {
 export function startMailSender(
   outbox: MailOutboxRepository,
   transport: MailTransport,
-  log: Log,
+  log: MailLog,
   options: MailSenderOptions = {},
 ): MailSender {
   const pollIntervalMs = options.pollIntervalMs ?? 2_000;
