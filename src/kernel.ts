@@ -1,6 +1,7 @@
 import { bootstrapAdmin } from './auth/bootstrap-admin.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import { createPasswordHasher } from './auth/password.js';
+import { createPasswordChangedHooks } from './auth/password-changed.js';
 import { createSessionCache } from './auth/session-cache.js';
 import { createSessionStore } from './auth/session-store.js';
 import { sessionsRevoked } from './auth/sessions-revoked.js';
@@ -94,6 +95,7 @@ export async function createKernel(
     onUserChanged: (userId) => publish(userChanged, { userId }),
     passwords: await createPasswordHasher(),
     loginThrottle,
+    passwordChanged: createPasswordChangedHooks(),
     accessTokens: createAccessTokens({
       key: signingKey,
       issuer: config.jwt.issuer,

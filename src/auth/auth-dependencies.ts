@@ -2,6 +2,7 @@ import type { AccessTokens } from '../tokens/access-token.js';
 import type { UserRepository } from '../users/user-repository.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password.js';
+import type { PasswordChangedHooks } from './password-changed.js';
 import type { SessionCache } from './session-cache.js';
 import type { SessionStore } from './session-store.js';
 
@@ -13,4 +14,6 @@ export interface AuthDependencies {
   readonly passwords: PasswordHasher;
   readonly accessTokens: AccessTokens;
   readonly loginThrottle: LoginThrottle;
+  /** What modules do, in the same transaction, when a signed-in user changes their password. */
+  readonly passwordChanged: PasswordChangedHooks;
 }

@@ -47,7 +47,10 @@ export async function changePassword(
 ): Promise<AuthPayloadRecord> {
   await checkCurrentPassword(deps, viewer, currentPassword, origin);
   checkNewPassword(newPassword, 'newPassword');
-  await deps.users.updatePasswordHash(viewer.userId, await deps.passwords.hash(newPassword));
+  const email = (await deps.users.findCredentialsById(viewer.userId))?.email;
+  await deps.users.updatePasswordHash(viewer.userId, await deps.passwords.hash(newPassword), async (tx) => {
+    if (email !== undefined) await deps.passwordChanged.run(tx, { userId: viewer.userId, email });
+  });
   await deps.sessions.revokeAllOfUser(viewer.userId, 'password_changed', viewer.sessionId);
   const refreshToken = await deps.sessions.reissue(viewer.sessionId);
   const user = await deps.users.findById(viewer.userId);

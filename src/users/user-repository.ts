@@ -59,8 +59,16 @@ export function createUserRepository(db: Db) {
       return row ?? null;
     },
 
-    async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
-      await db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, id));
+    /** Sets the hash; `within` runs in the same transaction (what must commit with the change). */
+    async updatePasswordHash(
+      id: string,
+      passwordHash: string,
+      within?: (tx: Parameters<Parameters<Db['transaction']>[0]>[0]) => Promise<void>,
+    ): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, id));
+        await within?.(tx);
+      });
     },
 
     /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { LOGIN, ME, PASSWORD, signUpUser, startTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
-import { modulesWithEmail, REQUEST_PASSWORD_RESET, RESET_PASSWORD } from '../helpers/email-operations.js';
+import { CHANGE_PASSWORD, modulesWithEmail, REQUEST_PASSWORD_RESET, RESET_PASSWORD } from '../helpers/email-operations.js';
 import { startSmtpListener, tokenIn, type SmtpListener } from '../helpers/smtp-listener.js';
 
 const APP_URL = 'https://app.example.test';
@@ -112,6 +112,25 @@ describe('resetPassword', () => {
     const response = await app.graphql(RESET_PASSWORD, { token, newPassword: 'short' });
     expect(response.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'newPassword' });
     expect((await app.graphql(RESET_PASSWORD, { token, newPassword: NEW_PASSWORD })).body.errors).toBeUndefined();
+  });
+});
+
+describe('changePassword', () => {
+  it('mails a "password changed" notice, without a link', async () => {
+    const user = await signUpUser(app);
+    const response = await app.graphql(CHANGE_PASSWORD, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }, { token: user.accessToken });
+    expect(response.body.errors).toBeUndefined();
+    const notice = await smtp.waitFor((mail) => mail.to.includes(user.email) && mail.subject === 'Your password was changed');
+    expect(notice.body).not.toMatch(/#token=/);
+  });
+
+  it('mails nothing when the current password is wrong', async () => {
+    const user = await signUpUser(app);
+    const response = await app.graphql(CHANGE_PASSWORD, { currentPassword: 'not the password', newPassword: NEW_PASSWORD }, { token: user.accessToken });
+    expect(response.body.errors?.[0]?.extensions).toMatchObject({ reason: 'INVALID_CREDENTIALS' });
+    // A later mail to the same address arrives alone.
+    await resetLinkFor(user.email);
+    expect(smtp.mails.filter((mail) => mail.to.includes(user.email)).map((mail) => mail.subject)).toEqual(['Reset your password']);
   });
 });
 

@@ -10,6 +10,7 @@ import type { EmailTokenKind } from './email-token.js';
 import { createEmailTokenRepository } from './email-token-repository.js';
 import { createMailLimits } from './mail-limit-store.js';
 import { createMailOutboxRepository } from './mail-outbox-repository.js';
+import { composePasswordChangedMail } from './mail-templates.js';
 import { startMailSender, type MailSenderOptions } from './mail-sender.js';
 import { createSmtpTransport } from './smtp-transport.js';
 
@@ -67,12 +68,20 @@ export function createEmailModule(options: EmailModuleOptions = {}): GatehouseMo
         enqueue: (tx, mail) => outbox.enqueue(tx, mail, sender === undefined ? 'kept' : 'pending'),
         wake: () => sender?.wake(),
         inBackground: (work) => {
-          const running: Promise<void> = work()
+          // Started once the response is out: the embedded database runs on this thread, so
+          // work begun now would delay the answer by exactly what it should hide.
+          const running: Promise<void> = new Promise<void>((resolve) => setTimeout(resolve, 100))
+            .then(work)
             .catch((error: Error) => kernel.log.error({ error: error.message }, 'could not write a mail'))
             .finally(() => background.delete(running));
           background.add(running);
         },
       };
+      kernel.services.passwordChanged.add(async (tx, { email }) => {
+        await deps.enqueue(tx, composePasswordChangedMail(email));
+        // After this transaction commits: the sender claims only committed rows.
+        deps.inBackground(async () => deps.wake());
+      });
       const verifiedEmailOf = defineLoader((userIds: readonly string[]) => accounts.findVerifiedEmails(userIds));
       return {
         resolvers: createEmailResolvers(deps, verifiedEmailOf),
