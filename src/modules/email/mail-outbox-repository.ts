@@ -68,20 +68,21 @@ export function createMailOutboxRepository(db: Db) {
         .returning(mailColumns);
     },
 
+    /** Marks a mail delivered and erases its bodies: they hold a live link, which the database must not keep in plain text. */
     async markSent(id: string): Promise<void> {
       await db
         .update(mailOutbox)
-        .set({ status: 'sent', sentAt: new Date(), lockedUntil: null, lastError: null })
+        .set({ status: 'sent', sentAt: new Date(), lockedUntil: null, lastError: null, textBody: '', htmlBody: '' })
         .where(and(eq(mailOutbox.id, id), eq(mailOutbox.status, 'sending')));
     },
 
-    /** Records a failed attempt: retried after `retryInMs`, or `failed` for good when that is null. */
+    /** Records a failed attempt: retried after `retryInMs`, or `failed` for good (bodies erased, error kept) when that is null. */
     async markFailed(id: string, error: string, retryInMs: number | null): Promise<void> {
       await db
         .update(mailOutbox)
         .set(
           retryInMs === null
-            ? { status: 'failed', lockedUntil: null, lastError: error }
+            ? { status: 'failed', lockedUntil: null, lastError: error, textBody: '', htmlBody: '' }
             : {
                 status: 'pending',
                 lockedUntil: null,

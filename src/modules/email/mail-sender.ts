@@ -9,13 +9,19 @@ export interface MailSenderOptions {
    * takes it over (this one died). Longer than one attempt can take. @default 120000
    */
   leaseMs?: number;
-  /** Attempts before a mail is marked failed for good (its last error kept). @default 8 */
+  /**
+   * Attempts before a mail is marked failed for good (its last error kept). @default 12:
+   * with the delays below (5 s doubling, at most 1 h apart), about 2.4 hours of retrying.
+   */
   maxAttempts?: number;
   /** The first retry's delay in ms; each next one doubles, up to maxRetryDelayMs. @default 5000 */
   retryDelayMs?: number;
   /** @default 3600000 (1 h) */
   maxRetryDelayMs?: number;
-  /** Mails claimed per round. @default 10 */
+  /**
+   * Mails claimed at once. @default 1: each claimed mail's lease runs while the ones before
+   * it are sent, so one at a time keeps every send well within its lease.
+   */
   batchSize?: number;
 }
 
@@ -46,10 +52,10 @@ export function startMailSender(
 ): MailSender {
   const pollIntervalMs = options.pollIntervalMs ?? 2_000;
   const leaseMs = options.leaseMs ?? 120_000;
-  const maxAttempts = options.maxAttempts ?? 8;
+  const maxAttempts = options.maxAttempts ?? 12;
   const retryDelayMs = options.retryDelayMs ?? 5_000;
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 60 * 60 * 1000;
-  const batchSize = options.batchSize ?? 10;
+  const batchSize = options.batchSize ?? 1;
 
   let stopped = false;
   let running: Promise<void> | undefined;

@@ -6,7 +6,11 @@ export interface SmtpTransportOptions {
   url: string;
   /** The From header. */
   from: string;
-  /** Connect, greeting and per-read limits in ms: a hanging server fails the attempt instead of holding it. @default 15000 */
+  /**
+   * Connect, greeting and per-read limits in ms: a hanging server fails the attempt instead
+   * of holding it; a whole delivery gets four times this. @default 15000 (so at most 60 s,
+   * half the sender's 2-minute lease)
+   */
   timeoutMs?: number;
 }
 
@@ -30,7 +34,20 @@ export function createSmtpTransport(options: SmtpTransportOptions): MailTranspor
   });
   return {
     async send(mail) {
-      await transporter.sendMail({ from: options.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+      // A server that answers every read just in time would outlast the per-read limits and
+      // the sender's lease (and another instance would send the mail too): one overall bound.
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`SMTP delivery took longer than ${timeout * 4} ms`)), timeout * 4);
+      });
+      try {
+        await Promise.race([
+          transporter.sendMail({ from: options.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html }),
+          deadline,
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     close: () => transporter.close(),
   };
