@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { LOGIN, PASSWORD, signUpUser, startTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
-import { CHANGE_EMAIL, modulesWithEmail, REQUEST_EMAIL_VERIFICATION, VERIFY_EMAIL } from '../helpers/email-operations.js';
+import { CHANGE_EMAIL, modulesWithEmail, ownMailDatabase, REQUEST_EMAIL_VERIFICATION, VERIFY_EMAIL } from '../helpers/email-operations.js';
 import { createPost } from '../helpers/operations.js';
 import { startSmtpListener, tokenIn, type SmtpListener } from '../helpers/smtp-listener.js';
 
@@ -9,13 +9,16 @@ const ME_VERIFIED = /* GraphQL */ `query { me { email emailVerified } }`;
 
 let smtp: SmtpListener;
 let app: TestApp;
+let database: Awaited<ReturnType<typeof ownMailDatabase>>;
 beforeAll(async () => {
   smtp = await startSmtpListener();
-  app = await startTestApp({ SMTP_URL: smtp.url, APP_URL }, { modules: modulesWithEmail({ tokenLifetimesMs: {} }) });
+  database = await ownMailDatabase();
+  app = await startTestApp({ ...database.env, SMTP_URL: smtp.url, APP_URL }, { modules: modulesWithEmail({ tokenLifetimesMs: {} }) });
 });
 afterAll(async () => {
   await app?.stop();
   await smtp?.stop();
+  await database?.drop();
 });
 
 async function verificationLink(user: { email: string; accessToken: string }) {

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { signUpUser, uniqueEmail, useTestApp } from '../helpers/test-app.js';
 import { CHANGE_EMAIL, REQUEST_EMAIL_VERIFICATION, REQUEST_PASSWORD_RESET } from '../helpers/email-operations.js';
@@ -45,14 +46,22 @@ describe('mail limits per address and kind', () => {
 });
 
 describe('mail limits per client address', () => {
-  const app = useTestApp({ MAIL_MAX_PER_IP: '3' });
+  // A client address of its own (through a trusted proxy's X-Forwarded-For): on a shared
+  // PostgreSQL the loopback address's count spans the whole suite.
+  const app = useTestApp({ MAIL_MAX_PER_IP: '3', TRUST_PROXY: '127.0.0.1' });
+  const randomClient = () => ({ headers: { 'x-forwarded-for': `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}` } });
+  const client = randomClient();
 
   it('allow MAIL_MAX_PER_IP mails an hour from one client, whatever the addresses, then RATE_LIMITED', async () => {
     for (let i = 0; i < 3; i += 1) {
-      expect((await app.graphql(REQUEST_PASSWORD_RESET, { email: uniqueEmail('spray') })).body.errors).toBeUndefined();
+      expect((await app.graphql(REQUEST_PASSWORD_RESET, { email: uniqueEmail('spray') }, client)).body.errors).toBeUndefined();
     }
-    const response = await app.graphql(REQUEST_PASSWORD_RESET, { email: uniqueEmail('spray') });
+    const response = await app.graphql(REQUEST_PASSWORD_RESET, { email: uniqueEmail('spray') }, client);
     expect(response.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
     expect(response.body.errors?.[0]?.extensions?.retryAfter).toBeGreaterThan(0);
+    // Another client is not affected.
+    let other = randomClient();
+    while (other.headers['x-forwarded-for'] === client.headers['x-forwarded-for']) other = randomClient();
+    expect((await app.graphql(REQUEST_PASSWORD_RESET, { email: uniqueEmail('spray') }, other)).body.errors).toBeUndefined();
   });
 });

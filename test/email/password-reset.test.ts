@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { LOGIN, ME, PASSWORD, signUpUser, startTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
-import { CHANGE_PASSWORD, modulesWithEmail, REQUEST_PASSWORD_RESET, RESET_PASSWORD } from '../helpers/email-operations.js';
+import { CHANGE_PASSWORD, modulesWithEmail, ownMailDatabase, REQUEST_PASSWORD_RESET, RESET_PASSWORD } from '../helpers/email-operations.js';
 import { startSmtpListener, tokenIn, type SmtpListener } from '../helpers/smtp-listener.js';
 
 const APP_URL = 'https://app.example.test';
@@ -8,16 +8,19 @@ const NEW_PASSWORD = 'a brand new passphrase';
 
 let smtp: SmtpListener;
 let app: TestApp;
+let database: Awaited<ReturnType<typeof ownMailDatabase>>;
 beforeAll(async () => {
   smtp = await startSmtpListener();
+  database = await ownMailDatabase();
   app = await startTestApp(
-    { SMTP_URL: smtp.url, APP_URL, MAIL_FROM: 'Gatehouse Tests <robot@gatehouse.test>' },
+    { ...database.env, SMTP_URL: smtp.url, APP_URL, MAIL_FROM: 'Gatehouse Tests <robot@gatehouse.test>' },
     { modules: modulesWithEmail({ tokenLifetimesMs: {} }) },
   );
 });
 afterAll(async () => {
   await app?.stop();
   await smtp?.stop();
+  await database?.drop();
 });
 
 async function requestReset(email: string) {
@@ -137,7 +140,7 @@ describe('changePassword', () => {
 describe('an expired reset link', () => {
   let shortLived: TestApp;
   beforeAll(async () => {
-    shortLived = await startTestApp({ SMTP_URL: smtp.url, APP_URL }, { modules: modulesWithEmail({ tokenLifetimesMs: { 'reset-password': 300 } }) });
+    shortLived = await startTestApp({ ...database.env, SMTP_URL: smtp.url, APP_URL }, { modules: modulesWithEmail({ tokenLifetimesMs: { 'reset-password': 300 } }) });
   });
   afterAll(() => shortLived?.stop());
 

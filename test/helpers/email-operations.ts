@@ -1,3 +1,4 @@
+import { createScratchDatabase } from './scratch-database.js';
 import { createEmailModule, type EmailModuleOptions } from '../../src/modules/email/email-module.js';
 import { modules } from '../../src/modules/registry.js';
 
@@ -35,3 +36,15 @@ export const CHANGE_PASSWORD = /* GraphQL */ `
     changePassword(currentPassword: $currentPassword, newPassword: $newPassword) { accessToken }
   }
 `;
+
+/**
+ * On PostgreSQL, a scratch database for tests whose servers deliver mail: every instance on
+ * one database shares its outbox, so a server of another test file (another SMTP listener,
+ * or none) would otherwise claim this test's mail. Nothing to do on the embedded database.
+ */
+export async function ownMailDatabase(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  const baseUrl = process.env.DATABASE_URL;
+  if (baseUrl === undefined) return { env: {}, drop: async () => {} };
+  const scratch = await createScratchDatabase(baseUrl);
+  return { env: { DATABASE_URL: scratch.url }, drop: scratch.drop };
+}
