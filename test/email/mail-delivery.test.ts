@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ME, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
-import { modulesWithEmail, ownMailDatabase, REQUEST_PASSWORD_RESET } from '../helpers/email-operations.js';
+import { modulesWithEmail, ownMailDatabase, REQUEST_EMAIL_VERIFICATION, REQUEST_PASSWORD_RESET } from '../helpers/email-operations.js';
 import { startSmtpListener, type SmtpListener } from '../helpers/smtp-listener.js';
 
 const waitUntil = async (condition: () => boolean, timeoutMs = 10_000) => {
@@ -82,5 +82,25 @@ describe('the mail sender', () => {
     await app.graphql(REQUEST_PASSWORD_RESET, { email: other.email });
     await smtp.waitFor((mail) => mail.to.includes(other.email));
     expect(mailsTo(user.email)).toEqual([]);
+  });
+
+  it('reports the delay from the answer of the mutation to the SMTP listener (20 of each kind)', async () => {
+    const summary = (delays: number[]) => {
+      delays.sort((x, y) => x - y);
+      return `median ${delays[Math.floor(delays.length / 2)]} ms, max ${delays[delays.length - 1]} ms`;
+    };
+    const verification: number[] = [];
+    const reset: number[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      const user = await signUpUser(app);
+      let sent = Date.now();
+      await app.graphql(REQUEST_EMAIL_VERIFICATION, {}, { token: user.accessToken });
+      verification.push((await smtp.waitFor((mail) => mail.to.includes(user.email))).receivedAt - sent);
+      sent = Date.now();
+      await app.graphql(REQUEST_PASSWORD_RESET, { email: user.email });
+      reset.push((await smtp.waitFor((mail) => mail.to.includes(user.email) && mail.subject === 'Reset your password')).receivedAt - sent);
+    }
+    console.info(`delivery to the SMTP listener: requestEmailVerification ${summary(verification)}; requestPasswordReset (started 100 ms after the answer) ${summary(reset)}`);
+    expect(verification).toHaveLength(20);
   });
 });
