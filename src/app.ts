@@ -12,6 +12,7 @@ import { registerGraphQLRoute } from './http/graphql-route.js';
 import { BODY_LIMIT_BYTES, createHttpServer, type ConnectionLimits } from './http/http-server.js';
 import { registerJwksRoute } from './http/jwks-route.js';
 import { registerMetricsRoute } from './http/metrics-route.js';
+import { registerModuleRoutes } from './http/module-routes.js';
 import { listen } from './http/listen.js';
 import { registerProbes } from './http/probes.js';
 import { registerRequestLog } from './http/request-log.js';
@@ -88,12 +89,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registerProbes(http, database, () => drain.draining);
     registerErrorReplies(http, config);
     registerJwksRoute(http, kernel.signingKey.jwks);
+    registerModuleRoutes(http, started.routes);
 
     const sockets = { allowedOrigins: config.corsOrigins, limits: options.socketLimits };
     subscriptions = createSubscriptionServer({ pipeline, services, changes: database.changes, maxPayloadBytes: BODY_LIMIT_BYTES, log, ...sockets });
     http.server.on('upgrade', subscriptions.handleUpgrade);
 
     url = await listen(http, config);
+    kernel.setServerUrl(url);
   } catch (error) {
     kernel?.close();
     await subscriptions?.close().catch(() => {});

@@ -45,6 +45,20 @@ export interface Config {
   readonly drainTimeoutSeconds: number;
   /** Worker processes for `npm run start:cluster`; undefined = one per CPU core. */
   readonly clusterWorkers: number | undefined;
+  readonly mail: MailConfig;
+}
+
+export interface MailConfig {
+  /** smtp:// or smtps:// URL of the server mail is delivered through; undefined (development only) = kept for /dev/mail. */
+  readonly smtpUrl: string | undefined;
+  /** The From header of every mail. */
+  readonly from: string;
+  /** The frontend's base URL for links in mail, without a trailing slash; undefined = the server's own. */
+  readonly appUrl: string | undefined;
+  /** Mails of one kind to one address per hour. */
+  readonly maxPerAddress: number;
+  /** Mails asked for from one client IP per hour. */
+  readonly maxPerIp: number;
 }
 
 export interface JwtConfig {
@@ -183,6 +197,36 @@ const envSchema = z.object({
       .pipe(z.number().int().min(1, 'must be at least 1').max(256, 'must be at most 256'))
       .optional(),
   ),
+  SMTP_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+      .refine((value) => URL.canParse(value), 'must be a valid URL')
+      .optional(),
+  ),
+  MAIL_FROM: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      // A header value: a line break would let it add headers of its own.
+      .refine((value) => !/[\r\n]/.test(value), 'must be one line, e.g. "Gatehouse <no-reply@example.com>"')
+      .refine((value) => /@/.test(value), 'must contain an email address, e.g. "Gatehouse <no-reply@example.com>"')
+      .default('Gatehouse <no-reply@localhost>'),
+  ),
+  APP_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .refine(
+        (value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol),
+        'must be an http:// or https:// URL (the frontend that opens the links in mail)',
+      )
+      .transform((value) => value.replace(/\/+$/, ''))
+      .optional(),
+  ),
+  MAIL_MAX_PER_ADDRESS: integer(5, 1),
+  MAIL_MAX_PER_IP: integer(30, 1),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -221,6 +265,9 @@ export function loadConfig(env: Env): Config {
         `JWT_PRIVATE_KEY: JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE is required when NODE_ENV=production and JWT_ALGORITHM=${values.JWT_ALGORITHM}`,
       );
     }
+  }
+  if (isProduction && values.SMTP_URL === undefined) {
+    problems.push('SMTP_URL: required when NODE_ENV=production (e.g. smtps://user:password@smtp.example.com:465): without it no mail is delivered');
   }
   if ((values.ADMIN_EMAIL === undefined) !== (values.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_PASSWORD: ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
@@ -269,6 +316,13 @@ export function loadConfig(env: Env): Config {
     logLevel: values.LOG_LEVEL,
     drainTimeoutSeconds: values.DRAIN_TIMEOUT_SECONDS,
     clusterWorkers: values.CLUSTER_WORKERS,
+    mail: {
+      smtpUrl: values.SMTP_URL,
+      from: values.MAIL_FROM,
+      appUrl: values.APP_URL,
+      maxPerAddress: values.MAIL_MAX_PER_ADDRESS,
+      maxPerIp: values.MAIL_MAX_PER_IP,
+    },
   });
 }
 

@@ -46,6 +46,8 @@ export const CONTRACT_REASONS = [
   'LAST_ADMIN',
   'PASSWORD_TOO_COMMON',
   'PASSWORD_CONTAINS_EMAIL',
+  'EMAIL_TOKEN_INVALID',
+  'EMAIL_TOKEN_EXPIRED',
 ] as const;
 
 /** A contract `extensions.reason`: which way a request was UNAUTHENTICATED or its input bad. */
@@ -69,6 +71,8 @@ export type AppErrorCode =
   | 'EMAIL_TAKEN'
   | 'LAST_ADMIN'
   | PasswordScreeningCode
+  | 'EMAIL_TOKEN_INVALID'
+  | 'EMAIL_TOKEN_EXPIRED'
   | 'RATE_LIMITED'
   | 'SUBSCRIBER_TOO_SLOW';
 
@@ -124,7 +128,11 @@ export type PasswordScreeningCode = Extract<ContractReason, 'PASSWORD_TOO_COMMON
 
 /** Bad client input; `field` names the argument. */
 export class InputError extends AppError {
-  constructor(code: 'INVALID_INPUT' | 'EMAIL_TAKEN' | 'LAST_ADMIN' | PasswordScreeningCode, field: string, message: string) {
+  constructor(
+    code: 'INVALID_INPUT' | 'EMAIL_TAKEN' | 'LAST_ADMIN' | 'EMAIL_TOKEN_INVALID' | 'EMAIL_TOKEN_EXPIRED' | PasswordScreeningCode,
+    field: string,
+    message: string,
+  ) {
     super(code, message, { field });
     this.name = 'InputError';
   }
@@ -144,11 +152,11 @@ export class NotFoundError extends AppError {
   }
 }
 
-/** Too many failed password checks for one email from one client; retry after `retryAfterSeconds`. */
+/** Too many failed password checks (or mails asked for); retry after `retryAfterSeconds`. */
 export class RateLimitedError extends AppError {
   readonly retryAfterSeconds: number;
-  constructor(retryAfterSeconds: number) {
-    super('RATE_LIMITED', `Too many failed attempts. Try again in ${retryAfterSeconds} seconds.`);
+  constructor(retryAfterSeconds: number, message = `Too many failed attempts. Try again in ${retryAfterSeconds} seconds.`) {
+    super('RATE_LIMITED', message);
     this.name = 'RateLimitedError';
     this.retryAfterSeconds = retryAfterSeconds;
   }

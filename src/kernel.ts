@@ -2,6 +2,7 @@ import { bootstrapAdmin } from './auth/bootstrap-admin.js';
 import { createDeviceTokens } from './auth/device-token.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import { createPasswordHasher } from './auth/password.js';
+import { createPasswordChangedHooks } from './auth/password-changed.js';
 import { createSessionCache } from './auth/session-cache.js';
 import { createSessionStore } from './auth/session-store.js';
 import { sessionsRevoked } from './auth/sessions-revoked.js';
@@ -48,7 +49,7 @@ export async function createKernel(
   database: Database,
   log: Log,
   options: KernelOptions = {},
-): Promise<Kernel & { readonly signingKey: SigningKey; close(): void }> {
+): Promise<Kernel & { readonly signingKey: SigningKey; setServerUrl(url: string): void; close(): void }> {
   const signingKey = await loadSigningKey(config.jwt, config.dataDir);
   // Never fails a request: if a notification is lost, other instances still see the
   // change within the caches' TTL.
@@ -101,6 +102,7 @@ export async function createKernel(
     onUserChanged: (userId) => publish(userChanged, { userId }),
     passwords: await createPasswordHasher(),
     loginThrottle,
+    passwordChanged: createPasswordChangedHooks(),
     deviceTokens: createDeviceTokens(deriveSecret(signingKey, 'device tokens')),
     auditTrail: { record: (event) => recordAuditEvent(database.db, event) },
     accessTokens: observeVerifications(
@@ -126,9 +128,15 @@ export async function createKernel(
     log.info({ outcome }, 'ADMIN_EMAIL account checked');
   }
 
+  // Until the server listens, the configured address stands in (nothing mails before that).
+  let serverUrl = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
   return {
     config,
     db: database.db,
+    serverUrl: () => serverUrl,
+    setServerUrl: (url: string) => {
+      serverUrl = url;
+    },
     log,
     services,
     signingKey,

@@ -4,6 +4,7 @@ import type { UserRepository } from '../users/user-repository.js';
 import type { DeviceTokens } from './device-token.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password.js';
+import type { PasswordChangedHooks } from './password-changed.js';
 import type { SessionCache } from './session-cache.js';
 import type { SessionStore } from './session-store.js';
 
@@ -18,4 +19,6 @@ export interface AuthDependencies {
   /** Records an audit event on its own, for what writes nothing else (a failed login). */
   readonly auditTrail: { record(event: AuditEvent): Promise<void> };
   readonly deviceTokens: DeviceTokens;
+  /** What modules do, in the same transaction, when a signed-in user changes their password. */
+  readonly passwordChanged: PasswordChangedHooks;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import { recordAuditEvent, type AuditEvent } from '../db/audit-trail.js';
 import { isForeignKeyViolation, type Db } from '../db/database.js';
+import type { DbTransaction } from './password-changed.js';
 import { AuthenticationError } from '../errors.js';
 import { refreshTokens, sessions, users } from '../db/schema.js';
 import type { UserRecord } from '../users/user-record.js';
@@ -40,6 +41,15 @@ export interface SessionProof {
   passwordHash?: string;
   /** The event the session's start records (a login), written in its transaction. */
   audit?: AuditEvent;
+}
+
+/** What else a password change writes in its transaction. */
+export interface ReplacePasswordOptions {
+  /** The caller's own session, kept (a change made while signed in). */
+  exceptSessionId?: string;
+  audit?: AuditEvent;
+  /** Runs in the same transaction: what must commit with the change (a module's notice). */
+  within?: (tx: DbTransaction) => Promise<void>;
 }
 
 export interface SessionSummary {
@@ -151,11 +161,12 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
     async replacePassword(
       userId: string,
       passwordHash: string,
-      { exceptSessionId, audit }: { exceptSessionId?: string; audit?: AuditEvent } = {},
+      { exceptSessionId, audit, within }: ReplacePasswordOptions = {},
     ): Promise<string[]> {
       const sessionIds = await db.transaction(async (tx) => {
         await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, userId));
         if (audit !== undefined) await recordAuditEvent(tx, audit);
+        await within?.(tx);
         const rows = await tx
           .update(sessions)
           .set({ revokedAt: new Date(), revokedReason: 'password_changed' })

@@ -37,16 +37,33 @@ export interface Kernel {
   on<Payload>(topic: ChangeTopic<Payload>, listener: (payload: Payload) => void): void;
   /** Notifications may have been missed: forget what is cached. */
   onReset(listener: () => void): void;
+  /** The server's own base URL (e.g. http://127.0.0.1:4000), known once it listens. */
+  serverUrl(): string;
   /** A short-lived cache of database reads (the TTL every instance's caches share); clear it on change. */
   createReadCache<Value>(): ReadCache<Value>;
   /** Writes an audit event within `tx`, the transaction of the change it records. */
   recordAuditEvent(tx: AuditWriter, event: AuditEvent): Promise<void>;
 }
 
-/** A started module: its resolvers, and what to release on shutdown. */
+/** A started module: its resolvers, its plain HTTP routes, and what to release on shutdown. */
 export interface ModuleInstance {
   readonly resolvers: Resolvers;
+  /** GET routes outside GraphQL (development pages such as /dev/mail). */
+  readonly routes?: readonly ModuleRoute[];
   close?(): Promise<void>;
+}
+
+/** A GET route a module serves, with no web framework in sight: a path and what to answer. */
+export interface ModuleRoute {
+  /** e.g. `/dev/mail` or `/dev/mail/:id` */
+  readonly path: string;
+  handle(request: { readonly params: Readonly<Record<string, string>> }): Promise<ModuleRouteReply>;
+}
+
+export interface ModuleRouteReply {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
 }
 
 /**

@@ -1,9 +1,11 @@
 import type { GraphQLSchema } from 'graphql';
-import type { GatehouseModule, Kernel, ModuleInstance } from './module.js';
+import type { GatehouseModule, Kernel, ModuleInstance, ModuleRoute } from './module.js';
 import { buildSchema, declareModules, mergeResolvers } from './schema.js';
 
 export interface StartedModules {
   readonly schema: GraphQLSchema;
+  /** Every module's plain HTTP routes. */
+  readonly routes: readonly ModuleRoute[];
   /** Releases what the modules hold, in reverse order of start. */
   close(): Promise<void>;
 }
@@ -29,7 +31,7 @@ export async function startModules(
     const unheard = modules.flatMap((module) => (module.topics ?? []).filter((topic) => !heard.has(topic.name)).map((topic) => topic.name));
     if (unheard.length > 0) throw new Error(`No module listens to the change topics ${unheard.map((name) => `"${name}"`).join(', ')}.`);
     const schema = buildSchema(declarations, mergeResolvers(instances.map((instance) => instance.resolvers)));
-    return { schema, close };
+    return { schema, routes: instances.flatMap((instance) => instance.routes ?? []), close };
   } catch (error) {
     await close();
     throw error;

@@ -2,6 +2,7 @@ import type { GatehouseModule } from '../graphql/module.js';
 import { accountsModule } from './accounts/accounts-module.js';
 import { auditModule } from './audit/audit-module.js';
 import { coreModule } from './core/core-module.js';
+import { emailModule } from './email/email-module.js';
 import { postsModule } from './posts/posts-module.js';
 
 /** Every module the server runs, one line each; the schema, rules and services are built from this list. */
@@ -10,4 +11,5 @@ export const modules: readonly GatehouseModule[] = [
   accountsModule,
   postsModule,
   auditModule,
+  emailModule,
 ];

@@ -61,6 +61,10 @@ export async function startTestApp(
     // Every test client is 127.0.0.1, and on a shared PostgreSQL the per-IP count spans
     // the whole suite (and earlier runs). The throttle's own tests set their limits.
     LOGIN_MAX_FAILURES_PER_IP: '1000000',
+    MAIL_MAX_PER_IP: '1000000',
+    // Production refuses to start without an SMTP server; nothing listens here, and tests
+    // that deliver mail set their own.
+    ...(env.NODE_ENV === 'production' && { SMTP_URL: 'smtp://127.0.0.1:9' }),
     ...(process.env.DATABASE_URL !== undefined && { DATABASE_URL: process.env.DATABASE_URL }),
     ...env,
   });

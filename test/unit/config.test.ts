@@ -52,6 +52,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       drainTimeoutSeconds: 10,
       clusterWorkers: undefined,
+      mail: { smtpUrl: undefined, from: 'Gatehouse <no-reply@localhost>', appUrl: undefined, maxPerAddress: 5, maxPerIp: 30 },
     });
   });
 
@@ -88,6 +89,11 @@ describe('loadConfig', () => {
       SESSION_MAX_LIFETIME_SECONDS: '86400',
       AUDIT_RETENTION_DAYS: '30',
       METRICS_TOKEN: 'scrape-token-0123456789',
+      SMTP_URL: 'smtps://mailer:secret@smtp.example.com:465',
+      MAIL_FROM: 'Example <no-reply@example.com>',
+      APP_URL: 'https://app.example.com/',
+      MAIL_MAX_PER_ADDRESS: '3',
+      MAIL_MAX_PER_IP: '10',
     });
     expect(config).toMatchObject({
       sessionMaxLifetimeSeconds: 86_400,
@@ -111,6 +117,13 @@ describe('loadConfig', () => {
       enableIntrospection: true,
       enablePlayground: false,
       logLevel: 'warn',
+      mail: {
+        smtpUrl: 'smtps://mailer:secret@smtp.example.com:465',
+        from: 'Example <no-reply@example.com>',
+        appUrl: 'https://app.example.com',
+        maxPerAddress: 3,
+        maxPerIp: 10,
+      },
     });
   });
 
@@ -121,7 +134,7 @@ describe('loadConfig', () => {
   });
 
   it('turns introspection and the playground off in production by default', () => {
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET });
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, SMTP_URL: 'smtp://localhost:25' });
     expect(config.enableIntrospection).toBe(false);
     expect(config.enablePlayground).toBe(false);
   });
@@ -174,6 +187,14 @@ describe('loadConfig', () => {
     [{ AUDIT_RETENTION_DAYS: '36501' }, 'AUDIT_RETENTION_DAYS: must be at most 36500'],
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN: must be at least 16 characters'],
     [{ METRICS_TOKEN: 'has a space in it, sixteen+' }, 'METRICS_TOKEN: must be printable ASCII without spaces (it is sent in an Authorization header)'],
+    [{ SMTP_URL: 'http://smtp.example.com' }, 'SMTP_URL: must be an smtp:// or smtps:// URL'],
+    [{ SMTP_URL: 'smtp://exa mple' }, 'SMTP_URL: must be a valid URL'],
+    [{ MAIL_FROM: 'Gatehouse <a@b.co>\r\nBcc: x@y.z' }, 'MAIL_FROM: must be one line, e.g. "Gatehouse <no-reply@example.com>"'],
+    [{ MAIL_FROM: 'Gatehouse' }, 'MAIL_FROM: must contain an email address, e.g. "Gatehouse <no-reply@example.com>"'],
+    [{ APP_URL: 'app.example.com' }, 'APP_URL: must be an http:// or https:// URL (the frontend that opens the links in mail)'],
+    [{ APP_URL: 'javascript:alert(1)' }, 'APP_URL: must be an http:// or https:// URL (the frontend that opens the links in mail)'],
+    [{ MAIL_MAX_PER_ADDRESS: '0' }, 'MAIL_MAX_PER_ADDRESS: must be at least 1'],
+    [{ MAIL_MAX_PER_IP: 'many' }, 'MAIL_MAX_PER_IP: must be a whole number'],
   ])('rejects %j with one line naming the variable', (env, line) => {
     expect(problemsOf(env)).toEqual([line]);
   });
@@ -183,14 +204,20 @@ describe('loadConfig', () => {
     expect(loadConfig({ JWT_SECRET: 'é'.repeat(16) }).jwt.secret).toBe('é'.repeat(16));
   });
 
+  it('refuses production without SMTP_URL, in one line', () => {
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: SECRET })).toEqual([
+      'SMTP_URL: required when NODE_ENV=production (e.g. smtps://user:password@smtp.example.com:465): without it no mail is delivered',
+    ]);
+  });
+
   it('refuses production without JWT_SECRET for HS256', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+    expect(problemsOf({ NODE_ENV: 'production', SMTP_URL: 'smtp://localhost:25' })).toEqual([
       'JWT_SECRET: required when NODE_ENV=production (at least 32 bytes, e.g. `openssl rand -base64 48`)',
     ]);
   });
 
   it('refuses production without a private key for RS256', () => {
-    expect(problemsOf({ NODE_ENV: 'production', JWT_ALGORITHM: 'RS256' })).toEqual([
+    expect(problemsOf({ NODE_ENV: 'production', JWT_ALGORITHM: 'RS256', SMTP_URL: 'smtp://localhost:25' })).toEqual([
       'JWT_PRIVATE_KEY: JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE is required when NODE_ENV=production and JWT_ALGORITHM=RS256',
     ]);
   });

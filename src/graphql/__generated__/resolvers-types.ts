@@ -126,6 +126,8 @@ export type AuthPayload = {
 /** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Mails a link to `newEmail`; the account's address changes only when it is used (`verifyEmail`), and the old address is told. Needs the current password (wrong ones count towards the login limit). */
+  changeEmail: Scalars['Boolean']['output'];
   /**
    * Changes the caller's password. A wrong current password is `UNAUTHENTICATED` with
    * `reason: INVALID_CREDENTIALS`; a new password outside 8–256 characters is
@@ -165,6 +167,12 @@ export type Mutation = {
    * the whole request a 401.
    */
   refreshToken: AuthPayload;
+  /** Mails the caller a link (`APP_URL/verify-email#token=…`, valid 24 h) that verifies their current address. Limited to 5 per address per hour and 30 per client IP per hour (`RATE_LIMITED`). */
+  requestEmailVerification: Scalars['Boolean']['output'];
+  /** Mails a password reset link (`APP_URL/reset-password#token=…`, valid 1 h) if an account has this address. Always `true`, in the same time whether or not the address is registered. Limited like `requestEmailVerification`, unknown addresses counted too. */
+  requestPasswordReset: Scalars['Boolean']['output'];
+  /** Sets a new password with a reset link: every session of the user ends, a new one starts. Errors on `token` as for `verifyEmail`. */
+  resetPassword: AuthPayload;
   /** Ends one of the caller's own sessions. Another user's session id is `NOT_FOUND`. */
   revokeSession: Scalars['Boolean']['output'];
   /**
@@ -199,6 +207,15 @@ export type Mutation = {
    * `FORBIDDEN` when it is visible but not theirs.
    */
   updatePost: Post;
+  /** Uses a link from `requestEmailVerification` or `changeEmail`: marks the address verified, or makes the new address the account's (and tells the old one). Anonymous callers allowed. Bad, used or replaced token: `BAD_USER_INPUT` with reason `EMAIL_TOKEN_INVALID`; expired: `EMAIL_TOKEN_EXPIRED`. */
+  verifyEmail: User;
+};
+
+
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
+export type MutationChangeEmailArgs = {
+  currentPassword: Scalars['String']['input'];
+  newEmail: Scalars['String']['input'];
 };
 
 
@@ -254,6 +271,19 @@ export type MutationRefreshTokenArgs = {
 
 
 /** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
+export type MutationRequestPasswordResetArgs = {
+  email: Scalars['String']['input'];
+};
+
+
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
+export type MutationResetPasswordArgs = {
+  newPassword: Scalars['String']['input'];
+  token: Scalars['String']['input'];
+};
+
+
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationRevokeSessionArgs = {
   id: Scalars['ID']['input'];
 };
@@ -292,6 +322,12 @@ export type MutationUpdatePostArgs = {
   body?: InputMaybe<Scalars['String']['input']>;
   id: Scalars['ID']['input'];
   title?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
+export type MutationVerifyEmailArgs = {
+  token: Scalars['String']['input'];
 };
 
 /** Where a page of a connection ends (Relay cursor connections). */
@@ -471,6 +507,8 @@ export type User = {
    * anyone else gets `null` and a `FORBIDDEN` error on this path.
    */
   email?: Maybe<Scalars['String']['output']>;
+  /** Whether the user has proved that their current email address reaches them (a mailed link). Visible like `email`: to the user and to admins. */
+  emailVerified?: Maybe<Scalars['Boolean']['output']>;
   /** The user's stable identifier; the access token's `sub`. */
   id: Scalars['ID']['output'];
   /** The display name, if one was given. */
@@ -663,6 +701,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  changeEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationChangeEmailArgs, 'currentPassword' | 'newEmail'>>;
   changePassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
   createPost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationCreatePostArgs, 'body' | 'title'>>;
   deleteAccount?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'password'>>;
@@ -671,12 +710,16 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'allSessions'>>;
   publishPost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationPublishPostArgs, 'id'>>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshToken'>>;
+  requestEmailVerification?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
+  resetPassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
   revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   revokeUserSessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationRevokeUserSessionsArgs, 'userId'>>;
   setUserDisabled?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserDisabledArgs, 'disabled' | 'userId'>>;
   setUserRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'role' | 'userId'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'email' | 'password'>>;
   updatePost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationUpdatePostArgs, 'id'>>;
+  verifyEmail?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -732,6 +775,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   disabled?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  emailVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   posts?: Resolver<ResolversTypes['PostConnection'], ParentType, ContextType, RequireFields<UserPostsArgs, 'first'>>;
