@@ -5,7 +5,11 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import {
   GraphQLError,
   Kind,
+  getNamedType,
+  isCompositeType,
   type DocumentNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
   type GraphQLSchema,
   type ValidationContext,
   type ValidationRule,
@@ -30,7 +34,26 @@ export const QUERY_LIMITS = {
    * asking each author for 100 posts of their own would cost ~80,000.
    */
   maxCost: 10_000,
+  /**
+   * Estimated rows read from the database: a list's page size times its parents, one row per
+   * object loaded by id (a post's author), and a post body as BODY_ROWS rows. Its bound is
+   * what it costs to hold and send: 5,000 rows of a few hundred bytes (~2 MB), or 250 bodies
+   * of up to 50,000 characters (~12 MB). `feed(first: 100)` with bodies and authors is 2,200.
+   */
+  maxDatabaseRows: 5_000,
+  /**
+   * Estimated database queries, lists being batched per request: each list, count and
+   * object-by-id field of the document is one query, whatever the number of its parents.
+   * A screen's query needs a handful; 30 leaves room and stops aliased fan-outs.
+   */
+  maxDatabaseQueries: 30,
 } as const;
+
+/**
+ * What a post body counts as in maxDatabaseRows: up to 50,000 characters, against a few
+ * hundred bytes for a row without one.
+ */
+export const BODY_ROWS = 20;
 
 // graphql-armor's rules throw out of validate() by default, and prefix their messages
 // with "Syntax Error"; reported this way they are ordinary validation errors (400).
@@ -45,13 +68,34 @@ export const queryLimitRules: ValidationRule[] = [
   maxDirectivesRule({ n: QUERY_LIMITS.maxDirectives, ...reject }),
 ];
 
+const isConnection = (field: GraphQLField<unknown, unknown>) => field.args.some((arg) => arg.name === 'first');
+const pageOf = (args: Record<string, unknown>) =>
+  Math.min(Math.max(typeof args.first === 'number' ? args.first : DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
+// Pages (XConnection, XEdge, PageInfo) hold what their list read: no database work of their own.
+const isEnvelope = (type: GraphQLCompositeType) => /(Connection|Edge)$/.test(type.name) || type.name === 'PageInfo';
+// An object field outside a page envelope is read from the database (a post's author, a
+// root field's object): an over-estimate for those served from memory (`me`).
+const loadsObject = (type: GraphQLCompositeType, field: GraphQLField<unknown, unknown>) =>
+  !isEnvelope(type) && isCompositeType(getNamedType(field.type));
+
 // A connection's cost grows with the page the resolver will serve: `first` capped as the
 // resolvers cap it, and an omitted or explicit `null` billed as the default page (20), as
 // served, not as 1. Every other field costs 1 plus its selection.
-const connectionEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
-  if (!field.args.some((arg) => arg.name === 'first')) return 1 + childComplexity;
-  const first = typeof args.first === 'number' ? args.first : DEFAULT_PAGE_SIZE;
-  return 1 + Math.min(Math.max(first, 1), MAX_PAGE_SIZE) * childComplexity;
+const connectionEstimator: ComplexityEstimator = ({ field, args, childComplexity }) =>
+  isConnection(field) ? 1 + pageOf(args) * childComplexity : 1 + childComplexity;
+
+// Rows: a page reads its items (and their selection's rows) for each parent.
+const rowsEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  if (isConnection(field)) return pageOf(args) * (1 + childComplexity);
+  if (type.name === 'Post' && field.name === 'body') return BODY_ROWS;
+  return loadsObject(type, field) ? 1 + childComplexity : childComplexity;
+};
+
+// Queries: batched per request, so a list or an object field is one query for all its
+// parents (not multiplied by the page), a page's total one more.
+const queriesEstimator: ComplexityEstimator = ({ type, field, childComplexity }) => {
+  if (isConnection(field) || loadsObject(type, field)) return 1 + childComplexity;
+  return isEnvelope(type) && field.name === 'totalCount' ? 1 : childComplexity;
 };
 
 // graphql-query-complexity stops expanding fragments after this many nodes.
@@ -72,34 +116,49 @@ export type CostCheck = (
 export function createCostCheck(schema: GraphQLSchema): CostCheck {
   // Apollo hands back the same parsed document for the same query text; a document with
   // one operation and no variables always costs the same, so its cost is computed once.
-  const fixedCosts = new WeakMap<DocumentNode, number>();
-  const costOf = (document: DocumentNode, variables: Record<string, unknown>, operationName: string | null) => {
+  const fixedCosts = new WeakMap<DocumentNode, Costs>();
+  const costsOf = (document: DocumentNode, variables: Record<string, unknown>, operationName: string | null): Costs => {
     const cached = fixedCosts.get(document);
     if (cached !== undefined) return cached;
-    const cost = getComplexity({
-      schema,
-      query: document,
-      variables,
-      ...(operationName !== null && { operationName }),
-      estimators: [connectionEstimator],
-    });
+    const estimate = (estimator: ComplexityEstimator) =>
+      getComplexity({
+        schema,
+        query: document,
+        variables,
+        ...(operationName !== null && { operationName }),
+        estimators: [estimator],
+      });
+    const costs = { cost: estimate(connectionEstimator), rows: estimate(rowsEstimator), queries: estimate(queriesEstimator) };
     const [only, ...others] = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
     if (others.length === 0 && only !== undefined && (only.variableDefinitions ?? []).length === 0) {
-      fixedCosts.set(document, cost);
+      fixedCosts.set(document, costs);
     }
-    return cost;
+    return costs;
   };
   return (document, variables, operationName) => {
-    let cost: number;
+    let costs: Costs;
     try {
-      cost = costOf(document, variables, operationName);
+      costs = costsOf(document, variables, operationName);
     } catch (error) {
       // Bad variables are reported by execution, with their own code (BAD_USER_INPUT).
       if (error instanceof GraphQLError && error.message === NODE_LIMIT_MESSAGE) return tooCostly();
       return undefined;
     }
-    return cost > QUERY_LIMITS.maxCost ? tooCostly(cost) : undefined;
+    if (costs.cost > QUERY_LIMITS.maxCost) return tooCostly(costs.cost);
+    if (costs.rows > QUERY_LIMITS.maxDatabaseRows) {
+      return refusal(`Query needs too much database work: an estimated ${costs.rows} rows, the limit is ${QUERY_LIMITS.maxDatabaseRows}.`);
+    }
+    if (costs.queries > QUERY_LIMITS.maxDatabaseQueries) {
+      return refusal(`Query needs too much database work: an estimated ${costs.queries} database queries, the limit is ${QUERY_LIMITS.maxDatabaseQueries}.`);
+    }
+    return undefined;
   };
+}
+
+interface Costs {
+  cost: number;
+  rows: number;
+  queries: number;
 }
 
 /** Apollo's side of the cost limit. */
@@ -118,7 +177,11 @@ export function queryCostPlugin(checkCost: CostCheck): ApolloServerPlugin {
 
 function tooCostly(cost?: number): GraphQLError {
   const found = cost === undefined ? '' : `, found ${cost}`;
-  return new GraphQLError(`Query cost limit of ${QUERY_LIMITS.maxCost} exceeded${found}.`, {
+  return refusal(`Query cost limit of ${QUERY_LIMITS.maxCost} exceeded${found}.`);
+}
+
+function refusal(message: string): GraphQLError {
+  return new GraphQLError(message, {
     extensions: { code: CONTRACT_CODE.GRAPHQL_VALIDATION_FAILED, http: { status: 400 } },
   });
 }
