@@ -1,7 +1,7 @@
 import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { createApolloServer } from './graphql/apollo-server.js';
-import { createGraphQLPipeline } from './graphql/pipeline.js';
+import { createGraphQLPipeline, type GraphQLPipelineOptions } from './graphql/pipeline.js';
 import type { GatehouseModule } from './graphql/module.js';
 import { startModules, type StartedModules } from './graphql/start-modules.js';
 import { createSubscriptionServer, type SubscriptionServer, type SubscriptionServerOptions } from './graphql/subscription-server.js';
@@ -36,6 +36,8 @@ export interface AppOptions extends KernelOptions {
   socketLimits?: SubscriptionServerOptions['limits'];
   /** Shorter HTTP timeouts or a lower connection cap than CONNECTION_LIMITS (tests). */
   connectionLimits?: Partial<ConnectionLimits>;
+  /** A shorter time budget or a smaller response bound than EXECUTION_LIMITS (tests). */
+  executionLimits?: GraphQLPipelineOptions['executionLimits'];
 }
 
 /** Builds and starts the server on config.port (0 = any free port). Reads no environment. */
@@ -65,7 +67,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const { services } = kernel;
     started = await startModules(options.modules ?? modules, kernel, () => new Set(database.changes.topics.keys()));
     const clientOf = (request: Parameters<typeof clientAddress>[0]) => clientAddress(request, trusted);
-    const pipeline = createGraphQLPipeline({ schema: started.schema, services, isProduction: config.isProduction, clientAddress: clientOf, log });
+    const pipeline = createGraphQLPipeline({ schema: started.schema, services, isProduction: config.isProduction, clientAddress: clientOf, log, executionLimits: options.executionLimits });
     apollo = createApolloServer(pipeline, { introspection: config.enableIntrospection, logger: log, operationLog: requestLog.operationLog });
     await apollo.start();
 

@@ -34,6 +34,7 @@ export function createApolloServer(pipeline: GraphQLPipeline, options: ApolloSer
     ...(options.logger && { logger: options.logger }),
     includeStacktraceInErrorResponses: false,
     formatError: pipeline.formatError,
+    stringifyResult: pipeline.stringifyResult,
     plugins: [
       queryCostPlugin(pipeline.checkCost),
       unavailableStatusPlugin(),

@@ -14,7 +14,8 @@ const MAX_BATCH_SIZE = 500;
  * A module's per-request loader: declare it once in `setup` over the module's repository,
  * then `loader(ctx).load(key)` in resolvers batches every load of one request (a page of
  * 100 items costs one query) and caches it for that request. A subscription's context lives
- * as long as its socket, so there it batches within one event and caches nothing.
+ * as long as its socket, so there it batches within one event and caches nothing. A batch
+ * is not started once the request's time budget (ctx.deadline) is spent.
  */
 export function defineLoader<Key, Value>(
   batch: (keys: readonly Key[]) => Promise<ReadonlyArray<Value | Error>>,
@@ -24,7 +25,12 @@ export function defineLoader<Key, Value>(
   return (ctx) => {
     let loader = loaders.get(ctx);
     if (loader === undefined) {
-      loader = new DataLoader<Key, Value, string | Key>(batch, {
+      const { deadline } = ctx;
+      const checked = async (keys: readonly Key[]) => {
+        deadline.check();
+        return batch(keys);
+      };
+      loader = new DataLoader<Key, Value, string | Key>(checked, {
         cache: !ctx.longLived,
         maxBatchSize: MAX_BATCH_SIZE,
         ...(options.cacheKey && { cacheKeyFn: options.cacheKey }),

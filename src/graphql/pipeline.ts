@@ -16,7 +16,15 @@ import type { GraphQLContext, Services } from './context.js';
 import { createContextFunction, createSocketContext, userAgentOf, type ClientInfo } from './create-context.js';
 import { createFormatError } from './error-mapping.js';
 import type { OperationLogEntry } from './operation-log.js';
-import { QUERY_LIMITS, createCostCheck, queryLimitRules, type CostCheck } from './query-limits.js';
+import {
+  EXECUTION_LIMITS,
+  QUERY_LIMITS,
+  createBoundedStringify,
+  createCostCheck,
+  queryLimitRules,
+  type CostCheck,
+  type ExecutionLimits,
+} from './query-limits.js';
 
 /** The slice of the server's (pino) logger the pipeline writes to. */
 interface Log {
@@ -31,6 +39,8 @@ export interface GraphQLPipelineOptions {
   /** The client's address for an HTTP request or a WebSocket upgrade request, TRUST_PROXY applied. */
   clientAddress: (request: IncomingMessage) => string;
   log: Log;
+  /** @default EXECUTION_LIMITS (tests lower them) */
+  executionLimits?: Partial<ExecutionLimits> | undefined;
 }
 
 /**
@@ -46,6 +56,8 @@ export interface GraphQLPipeline {
   readonly validationRules: readonly ValidationRule[];
   /** The cost limit, once variables are known. */
   readonly checkCost: CostCheck;
+  /** Serialises an HTTP response, refusing one over the response size bound. */
+  readonly stringifyResult: (value: unknown) => string;
   /** Every error on its way to a client: contract codes, masking, no suggestions in production. */
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   /** Parses as Apollo does with parseOptions; throws graphql-js's syntax GraphQLError. */
@@ -69,13 +81,15 @@ export function createGraphQLPipeline(options: GraphQLPipelineOptions): GraphQLP
     clientIp: options.clientAddress(request),
     userAgent: userAgentOf(request.headers),
   });
-  const contextOf = createContextFunction(services);
+  const limits: ExecutionLimits = { ...EXECUTION_LIMITS, ...options.executionLimits };
+  const contextOf = createContextFunction(services, { executionTimeoutMs: limits.executionTimeoutMs });
   return {
     schema,
     isProduction,
     parseOptions,
     validationRules: queryLimitRules,
     checkCost: createCostCheck(schema),
+    stringifyResult: createBoundedStringify(limits.maxResponseBytes),
     formatError: createFormatError({
       maskInternalErrors: isProduction,
       // Suggestions map the schema for whoever asks.

@@ -15,7 +15,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
-import { CONTRACT_CODE } from '../errors.js';
+import { CONTRACT_CODE, CONTRACT_REASON } from '../errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../pagination/connection.js';
 
 /** What one operation may ask for; beyond it, GRAPHQL_VALIDATION_FAILED before anything runs. */
@@ -48,6 +48,28 @@ export const QUERY_LIMITS = {
    */
   maxDatabaseQueries: 30,
 } as const;
+
+/** Bounds on running an operation, beyond what the cost check can see in the document. */
+export interface ExecutionLimits {
+  /**
+   * A request's time budget, from its context on, in ms: past it no further batch of
+   * database work starts and the rest of the answer is SERVICE_UNAVAILABLE
+   * (EXECUTION_TIMEOUT). @default 10_000
+   */
+  readonly executionTimeoutMs: number;
+  /** The largest response body sent over HTTP, in bytes; a larger one is replaced by a RESPONSE_TOO_LARGE error. @default 16 MiB */
+  readonly maxResponseBytes: number;
+}
+
+export const EXECUTION_LIMITS: ExecutionLimits = Object.freeze({
+  // 10 s: a priced operation needs at most 30 batched queries, each well under a second
+  // on an idle server; one still running after 10 s is stuck behind load, and holding it
+  // longer only adds to that load. (Each statement stops at DATABASE_STATEMENT_TIMEOUT_MS too.)
+  executionTimeoutMs: 10_000,
+  // 16 MiB: above what a priced operation can produce (5,000 rows, 250 bodies of up to
+  // 50,000 characters: ~14 MB), so it only ever stops what the estimate missed.
+  maxResponseBytes: 16 * 1024 * 1024,
+});
 
 /**
  * What a post body counts as in maxDatabaseRows: up to 50,000 characters, against a few
@@ -172,6 +194,22 @@ export function queryCostPlugin(checkCost: CostCheck): ApolloServerPlugin {
         },
       };
     },
+  };
+}
+
+/**
+ * Apollo's stringifyResult with a bound: a response body over `maxResponseBytes` is not
+ * sent; the client gets one BAD_REQUEST / RESPONSE_TOO_LARGE error instead.
+ */
+export function createBoundedStringify(maxResponseBytes: number): (value: unknown) => string {
+  return (value) => {
+    const text = `${JSON.stringify(value)}\n`;
+    if (text.length <= maxResponseBytes / 3 || Buffer.byteLength(text) <= maxResponseBytes) return text;
+    const error = {
+      message: `The response would be larger than ${maxResponseBytes} bytes: ask for smaller pages or fewer fields.`,
+      extensions: { code: CONTRACT_CODE.BAD_REQUEST, reason: CONTRACT_REASON.RESPONSE_TOO_LARGE },
+    };
+    return `${JSON.stringify({ errors: [error] })}\n`;
   };
 }
 

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPost } from '../helpers/operations.js';
 import { subscriptionClient, type SubscriptionClient } from '../helpers/subscription-client.js';
-import { ME, outcome, signUpUser, useTestApp } from '../helpers/test-app.js';
+import { ME, outcome, signUpUser, startTestApp, useTestApp, type GraphQLResponse } from '../helpers/test-app.js';
 
 // The attack of the security review: anonymous, within the depth, alias and field-cost
 // limits, but each feed item asks for its author's posts with their (large) bodies.
@@ -73,8 +73,8 @@ describe('database work is priced and batched', () => {
     const dates: string[] = [];
     let after: string | null = null;
     for (const expected of [7, 7, 6]) {
-      const response = await app.graphql(PAGE, { after }, { token: authors[0]!.accessToken });
-      const page = response.body.data!.myPosts;
+      const response: GraphQLResponse = await app.graphql(PAGE, { after }, { token: authors[0]!.accessToken });
+      const page = response.body.data!.myPosts as Record<string, any>;
       expect(page.totalCount).toBe(POSTS_PER_AUTHOR);
       expect(page.edges).toHaveLength(expected);
       ids.push(...page.edges.map((edge: { node: { id: string } }) => edge.node.id));
@@ -171,5 +171,39 @@ describe('the same bounds over WebSocket', () => {
     ]);
     expect(error).toEqual([expect.objectContaining({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })]);
     expect((error as Array<{ message: string }>)[0]!.message).toMatch(/database/i);
+  });
+});
+
+describe('the time budget and the response size bound', () => {
+  it('starts no batch of database work past the time budget: SERVICE_UNAVAILABLE (EXECUTION_TIMEOUT), 503', async () => {
+    const spent = await startTestApp({}, { executionLimits: { executionTimeoutMs: 0 } });
+    try {
+      const author = await signUpUser(spent);
+      await createPost(spent, author.accessToken, { publish: true });
+      const response = await spent.graphql('{ feed { edges { node { id author { id } } } } }');
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('1');
+      expect(response.body.errors![0]!.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', reason: 'EXECUTION_TIMEOUT' });
+      // What needs no batched load is still served.
+      expect((await spent.graphql(ME, {}, { token: author.accessToken })).body.data?.me?.id).toBe(author.user.id);
+    } finally {
+      await spent.stop();
+    }
+  });
+
+  it('replaces a response over the size bound with one BAD_REQUEST (RESPONSE_TOO_LARGE) error', async () => {
+    const small = await startTestApp({}, { executionLimits: { maxResponseBytes: 50_000 } });
+    try {
+      const author = await signUpUser(small);
+      for (let i = 0; i < 3; i++) await createPost(small, author.accessToken, { body: BODY, publish: true });
+      const two = await small.graphql('{ feed(first: 2) { edges { node { body } } } }');
+      expect(two.body.errors).toBeUndefined();
+      const three = await small.graphql('{ feed(first: 3) { edges { node { body } } } }');
+      expect(three.body).toEqual({
+        errors: [{ message: expect.stringMatching(/larger than 50000 bytes/), extensions: { code: 'BAD_REQUEST', reason: 'RESPONSE_TOO_LARGE' } }],
+      });
+    } finally {
+      await small.stop();
+    }
   });
 });

@@ -45,7 +45,7 @@ export interface TestApp {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: Pick<AppOptions, 'onQuery' | 'sessionCacheTtlMs' | 'modules' | 'socketLimits' | 'connectionLimits'> = {},
+  options: Pick<AppOptions, 'onQuery' | 'sessionCacheTtlMs' | 'modules' | 'socketLimits' | 'connectionLimits' | 'executionLimits'> = {},
 ): Promise<TestApp> {
   // A given DATA_DIR is reused as it is (a restart); otherwise a fresh copy of the template.
   const reuse = env.DATA_DIR !== undefined;
