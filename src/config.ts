@@ -22,6 +22,8 @@ export interface Config {
   readonly loginWindowSeconds: number;
   /** Failed password checks allowed per client IP across all emails in one window. */
   readonly loginMaxFailuresPerIp: number;
+  /** Sign-ups allowed per client IP per hour (every attempt counts). */
+  readonly signUpMaxPerIp: number;
   /**
    * Which proxies may tell us the client's address in X-Forwarded-For: false (none: the
    * socket's peer is the client), a number of hops, or a list of addresses and CIDR ranges.
@@ -145,6 +147,7 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES: integer(5, 1),
   LOGIN_WINDOW_SECONDS: integer(900, 1), // 15 minutes
   LOGIN_MAX_FAILURES_PER_IP: integer(100, 1),
+  SIGNUP_MAX_PER_IP: integer(20, 1),
   TRUST_PROXY: optionalString,
   ADMIN_EMAIL: optionalString,
   ADMIN_PASSWORD: optionalString,
@@ -232,6 +235,7 @@ export function loadConfig(env: Env): Config {
     loginMaxFailures: values.LOGIN_MAX_FAILURES,
     loginWindowSeconds: values.LOGIN_WINDOW_SECONDS,
     loginMaxFailuresPerIp: values.LOGIN_MAX_FAILURES_PER_IP,
+    signUpMaxPerIp: values.SIGNUP_MAX_PER_IP,
     trustProxy,
     admin:
       values.ADMIN_EMAIL !== undefined && values.ADMIN_PASSWORD !== undefined

@@ -1,8 +1,9 @@
 import { bootstrapAdmin } from './auth/bootstrap-admin.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
-import { createPasswordHasher } from './auth/password.js';
+import { createPasswordHasher, type HashingLimits } from './auth/password.js';
 import { createSessionCache } from './auth/session-cache.js';
 import { createSessionStore } from './auth/session-store.js';
+import { createSignUpThrottle } from './auth/sign-up-throttle.js';
 import { sessionsRevoked } from './auth/sessions-revoked.js';
 import type { Config } from './config.js';
 import type { ChangeTopic } from './db/change-feed.js';
@@ -23,6 +24,8 @@ export interface KernelOptions {
    * 1000 (the contract's bound); 0 reads the database on every request (benchmarks).
    */
   sessionCacheTtlMs?: number;
+  /** Password hashing concurrency and queue; HASHING_LIMITS by default (tests lower them). */
+  hashingLimits?: Partial<HashingLimits>;
 }
 
 // The contract: a revocation or role change applies within 1 s on every instance. Reads
@@ -92,8 +95,9 @@ export async function createKernel(
     cursors,
     userCursors: cursors.forList('users'),
     onUserChanged: (userId) => publish(userChanged, { userId }),
-    passwords: await createPasswordHasher(),
+    passwords: await createPasswordHasher(options.hashingLimits),
     loginThrottle,
+    signUpThrottle: createSignUpThrottle(database.db, { maxPerIp: config.signUpMaxPerIp }),
     accessTokens: createAccessTokens({
       key: signingKey,
       issuer: config.jwt.issuer,

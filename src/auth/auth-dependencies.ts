@@ -4,6 +4,7 @@ import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password.js';
 import type { SessionCache } from './session-cache.js';
 import type { SessionStore } from './session-store.js';
+import type { SignUpThrottle } from './sign-up-throttle.js';
 
 /** What the authentication use cases work with; built once in app.ts. */
 export interface AuthDependencies {
@@ -13,4 +14,5 @@ export interface AuthDependencies {
   readonly passwords: PasswordHasher;
   readonly accessTokens: AccessTokens;
   readonly loginThrottle: LoginThrottle;
+  readonly signUpThrottle: SignUpThrottle;
 }

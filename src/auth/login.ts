@@ -21,6 +21,7 @@ export async function login(deps: AuthDependencies, input: LoginInput): Promise<
   const email = input.email.trim();
   // No password this long was ever accepted; cap what an attacker can make us hash.
   const password = input.password.slice(0, MAX_PASSWORD_LENGTH * 2 + 1);
+  deps.passwords.checkAvailable();
   const attempt = await deps.loginThrottle.attempt(email, input.clientIp);
   const found = isImpossibleEmail(email) ? null : await deps.users.findCredentialsByEmail(email);
   const valid =

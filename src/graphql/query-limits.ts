@@ -47,6 +47,13 @@ export const QUERY_LIMITS = {
    * A screen's query needs a handful; 30 leaves room and stops aliased fan-outs.
    */
   maxDatabaseQueries: 30,
+  /**
+   * Mutation fields that check or hash a password (those taking a `…password` argument:
+   * signUp, login, changePassword, deleteAccount) per operation. Each costs an argon2 hash
+   * (~20 ms of a core); no client needs two in one request, and 15 aliased sign-ups in
+   * one request were a way to multiply that cost.
+   */
+  maxPasswordFields: 1,
 } as const;
 
 /** Bounds on running an operation, beyond what the cost check can see in the document. */
@@ -115,6 +122,10 @@ const rowsEstimator: ComplexityEstimator = ({ type, field, args, childComplexity
 
 // Queries: batched per request, so a list or an object field is one query for all its
 // parents (not multiplied by the page), a page's total one more.
+// Root mutation fields that take a password: each one costs an argon2 hash.
+const passwordFieldsEstimator: ComplexityEstimator = ({ type, field }) =>
+  type.name === 'Mutation' && field.args.some((arg) => /password$/i.test(arg.name)) ? 1 : 0;
+
 const queriesEstimator: ComplexityEstimator = ({ type, field, childComplexity }) => {
   if (isConnection(field) || loadsObject(type, field)) return 1 + childComplexity;
   return isEnvelope(type) && field.name === 'totalCount' ? 1 : childComplexity;
@@ -150,7 +161,12 @@ export function createCostCheck(schema: GraphQLSchema): CostCheck {
         ...(operationName !== null && { operationName }),
         estimators: [estimator],
       });
-    const costs = { cost: estimate(connectionEstimator), rows: estimate(rowsEstimator), queries: estimate(queriesEstimator) };
+    const costs = {
+      cost: estimate(connectionEstimator),
+      rows: estimate(rowsEstimator),
+      queries: estimate(queriesEstimator),
+      passwordFields: estimate(passwordFieldsEstimator),
+    };
     const [only, ...others] = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
     if (others.length === 0 && only !== undefined && (only.variableDefinitions ?? []).length === 0) {
       fixedCosts.set(document, costs);
@@ -165,6 +181,9 @@ export function createCostCheck(schema: GraphQLSchema): CostCheck {
       // Bad variables are reported by execution, with their own code (BAD_USER_INPUT).
       if (error instanceof GraphQLError && error.message === NODE_LIMIT_MESSAGE) return tooCostly();
       return undefined;
+    }
+    if (costs.passwordFields > QUERY_LIMITS.maxPasswordFields) {
+      return refusal(`At most ${QUERY_LIMITS.maxPasswordFields} password-checking mutation (signUp, login, …) per operation; found ${costs.passwordFields}.`);
     }
     if (costs.cost > QUERY_LIMITS.maxCost) return tooCostly(costs.cost);
     if (costs.rows > QUERY_LIMITS.maxDatabaseRows) {
@@ -181,6 +200,7 @@ interface Costs {
   cost: number;
   rows: number;
   queries: number;
+  passwordFields: number;
 }
 
 /** Apollo's side of the cost limit. */

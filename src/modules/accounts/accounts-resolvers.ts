@@ -23,7 +23,7 @@ export const accountsResolvers: Resolvers = {
     mySessions: (_parent, _args, ctx) => listSessions(ctx.services, viewerOf(ctx)),
   },
   Mutation: {
-    signUp: async (_parent, args, ctx) => provedBy(ctx, await signUp(ctx.services, { ...args, userAgent: ctx.userAgent })),
+    signUp: async (_parent, args, ctx) => provedBy(ctx, await signUp(ctx.services, { ...args, userAgent: ctx.userAgent, clientIp: ctx.clientIp })),
     login: async (_parent, args, ctx) =>
       provedBy(ctx, await login(ctx.services, { ...args, userAgent: ctx.userAgent, clientIp: ctx.clientIp })),
     refreshToken: async (_parent, args, ctx) => provedBy(ctx, await refreshTokens(ctx.services, args.refreshToken)),
