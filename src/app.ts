@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { CONTRACT_CODE } from './errors.js';
 import { openDatabase } from './db/database.js';
 import { createApolloServer } from './graphql/apollo-server.js';
 import { createGraphQLPipeline, type GraphQLPipelineOptions } from './graphql/pipeline.js';
@@ -75,6 +76,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registerGraphQLRoute(http, apollo, {
       context: (request) => pipeline.createContext(request.raw, requestLog.entryFor(request)),
       ide: config.enablePlayground,
+      refuseShape: pipeline.refuseShape,
+      onRefused: (request) => {
+        requestLog.entryFor(request).errorCodes = [CONTRACT_CODE.GRAPHQL_VALIDATION_FAILED];
+      },
     });
     registerProbes(http, database, () => drain.draining);
     registerErrorReplies(http, config);

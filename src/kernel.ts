@@ -1,9 +1,8 @@
 import { bootstrapAdmin } from './auth/bootstrap-admin.js';
-import { createLoginThrottle } from './auth/login-throttle.js';
+import { createLoginThrottle, createSignUpThrottle } from './auth/login-throttle.js';
 import { createPasswordHasher, type HashingLimits } from './auth/password.js';
 import { createSessionCache } from './auth/session-cache.js';
 import { createSessionStore } from './auth/session-store.js';
-import { createSignUpThrottle } from './auth/sign-up-throttle.js';
 import { sessionsRevoked } from './auth/sessions-revoked.js';
 import type { Config } from './config.js';
 import type { ChangeTopic } from './db/change-feed.js';

@@ -1,10 +1,9 @@
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { UserRepository } from '../users/user-repository.js';
-import type { LoginThrottle } from './login-throttle.js';
+import type { LoginThrottle, SignUpThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password.js';
 import type { SessionCache } from './session-cache.js';
 import type { SessionStore } from './session-store.js';
-import type { SignUpThrottle } from './sign-up-throttle.js';
 
 /** What the authentication use cases work with; built once in app.ts. */
 export interface AuthDependencies {

@@ -17,6 +17,7 @@ import {
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { CONTRACT_CODE, CONTRACT_REASON } from '../errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../pagination/connection.js';
+import { selectionBudgetRule } from './selection-budget.js';
 
 /** What one operation may ask for; beyond it, GRAPHQL_VALIDATION_FAILED before anything runs. */
 export const QUERY_LIMITS = {
@@ -28,6 +29,18 @@ export const QUERY_LIMITS = {
   maxDirectives: 20,
   /** Lexical tokens in one document, counted while parsing. */
   maxTokens: 5_000,
+  /**
+   * Selections in one document, a fragment counted each place it is spread. Checked,
+   * with the depth, alias and directive limits, in a linear pass before graphql-js's own
+   * rules, whose field-merging check is quadratic. A large screen's query has a few hundred.
+   */
+  maxSelections: 1_000,
+  /**
+   * Times one response name may be selected in one selection set, fragments merged in
+   * (`id` asked by three colocated fragments is 3). Each pair of them is compared, with
+   * their selections: 50 repeats of `feed { … }` cost ~0.1 s to validate.
+   */
+  maxRepeats: 10,
   /**
    * Estimated cost: 1 per field, a connection's selection times the page it asks for.
    * `feed(first: 100)` with a post's fields and its author costs ~800; the same feed
@@ -90,8 +103,12 @@ const reportTo = (context: ValidationContext | null, error: GraphQLError) =>
   context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, '')));
 const reject = { propagateOnRejection: false, onReject: [reportTo] };
 
-/** Depth, alias and directive limits: they depend on the document only, so Apollo may cache them. */
+/**
+ * The cheap first pass: selections, depth, alias and directive limits, each linear in the
+ * document. graphql-js's own rules only see a document that passed them.
+ */
 export const queryLimitRules: ValidationRule[] = [
+  selectionBudgetRule({ maxSelections: QUERY_LIMITS.maxSelections, maxRepeats: QUERY_LIMITS.maxRepeats }),
   maxDepthRule({ n: QUERY_LIMITS.maxDepth, flattenFragments: true, ...reject }),
   maxAliasesRule({ n: QUERY_LIMITS.maxAliases, ...reject }),
   maxDirectivesRule({ n: QUERY_LIMITS.maxDirectives, ...reject }),
