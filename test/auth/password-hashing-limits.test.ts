@@ -100,7 +100,9 @@ describe('SIGNUP_MAX_PER_IP', () => {
 
   it('refuses the 21st sign-up from one address in an hour with RATE_LIMITED, taken emails counted too', async () => {
     const address = randomAddress();
-    const taken = (await signUpUser(app)).email;
+    // From an address of its own: on a shared PostgreSQL, 127.0.0.1 has signed up the whole suite.
+    const taken = uniqueEmail('taken');
+    expect((await postFrom(app.url, randomAddress(), SIGN_UP, { email: taken, password: PASSWORD })).body.errors).toBeUndefined();
     for (let i = 0; i < 20; i++) {
       const email = i % 2 === 0 ? taken : uniqueEmail('limited');
       const response = await postFrom(app.url, address, SIGN_UP, { email, password: PASSWORD });
@@ -113,7 +115,7 @@ describe('SIGNUP_MAX_PER_IP', () => {
     expect(retryAfter).toBeGreaterThan(3_000);
     expect(retryAfter).toBeLessThanOrEqual(3_600);
     // Nothing was created, and another address is not limited.
-    expect(outcome((await app.graphql(LOGIN, { email, password: PASSWORD })) as never)).toEqual({ code: 'UNAUTHENTICATED', reason: 'INVALID_CREDENTIALS' });
+    expect(outcome((await postFrom(app.url, randomAddress(), LOGIN, { email, password: PASSWORD })) as never)).toEqual({ code: 'UNAUTHENTICATED', reason: 'INVALID_CREDENTIALS' });
     const elsewhere = await postFrom(app.url, randomAddress(), SIGN_UP, { email, password: PASSWORD });
     expect(elsewhere.body.errors).toBeUndefined();
   });
