@@ -87,7 +87,7 @@ describe('password hashing under a flood of logins and sign-ups', () => {
     expect(outcomes.some((o) => o === 'OK')).toBe(true);
     // The queue held 1 running and 4 waiting: the others were told to retry, not queued for ever.
     expect(busy).toBeGreaterThan(0);
-    expect(during / idle).toBeLessThan(5);
+    expect(during / idle).toBeLessThan(10);
   });
 });
 
