@@ -1,7 +1,8 @@
 import type { Config } from './config.js';
+import { CONTRACT_CODE } from './errors.js';
 import { openDatabase } from './db/database.js';
 import { createApolloServer } from './graphql/apollo-server.js';
-import { createGraphQLPipeline } from './graphql/pipeline.js';
+import { createGraphQLPipeline, type GraphQLPipelineOptions } from './graphql/pipeline.js';
 import type { GatehouseModule } from './graphql/module.js';
 import { startModules, type StartedModules } from './graphql/start-modules.js';
 import { createSubscriptionServer, type SubscriptionServer, type SubscriptionServerOptions } from './graphql/subscription-server.js';
@@ -39,6 +40,8 @@ export interface AppOptions extends KernelOptions {
   socketLimits?: SubscriptionServerOptions['limits'];
   /** Shorter HTTP timeouts or a lower connection cap than CONNECTION_LIMITS (tests). */
   connectionLimits?: Partial<ConnectionLimits>;
+  /** A shorter time budget or a smaller response bound than EXECUTION_LIMITS (tests). */
+  executionLimits?: GraphQLPipelineOptions['executionLimits'];
 }
 
 /** Builds and starts the server on config.port (0 = any free port). Reads no environment. */
@@ -77,7 +80,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const { services } = kernel;
     started = await startModules(options.modules ?? modules, kernel, () => new Set(database.changes.topics.keys()));
     const clientOf = (request: Parameters<typeof clientAddress>[0]) => clientAddress(request, trusted);
-    const pipeline = createGraphQLPipeline({ schema: started.schema, services, isProduction: config.isProduction, clientAddress: clientOf, log });
+    const pipeline = createGraphQLPipeline({ schema: started.schema, services, isProduction: config.isProduction, clientAddress: clientOf, log, executionLimits: options.executionLimits });
     apollo = createApolloServer(pipeline, { introspection: config.enableIntrospection, logger: log, operationLog: requestLog.operationLog, metrics });
     await apollo.start();
 
@@ -85,6 +88,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     registerGraphQLRoute(http, apollo, {
       context: (request) => pipeline.createContext(request.raw, requestLog.entryFor(request)),
       ide: config.enablePlayground,
+      refuseShape: pipeline.refuseShape,
+      onRefused: (request) => {
+        requestLog.entryFor(request).errorCodes = [CONTRACT_CODE.GRAPHQL_VALIDATION_FAILED];
+      },
     });
     registerProbes(http, database, () => drain.draining);
     registerErrorReplies(http, config);

@@ -30,6 +30,8 @@ export interface Config {
   readonly loginMaxFailuresPerIp: number;
   /** Failed password checks allowed per account from all addresses in one window. */
   readonly loginMaxFailuresPerAccount: number;
+  /** Sign-ups allowed per client IP per hour (every attempt counts). */
+  readonly signUpMaxPerIp: number;
   /**
    * Which proxies may tell us the client's address in X-Forwarded-For: false (none: the
    * socket's peer is the client), a number of hops, or a list of addresses and CIDR ranges.
@@ -181,6 +183,7 @@ const envSchema = z.object({
   LOGIN_WINDOW_SECONDS: integer(900, 1), // 15 minutes
   LOGIN_MAX_FAILURES_PER_IP: integer(100, 1),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: integer(50, 1),
+  SIGNUP_MAX_PER_IP: integer(20, 1),
   TRUST_PROXY: optionalString,
   ADMIN_EMAIL: optionalString,
   ADMIN_PASSWORD: optionalString,
@@ -305,6 +308,7 @@ export function loadConfig(env: Env): Config {
     loginWindowSeconds: values.LOGIN_WINDOW_SECONDS,
     loginMaxFailuresPerIp: values.LOGIN_MAX_FAILURES_PER_IP,
     loginMaxFailuresPerAccount: values.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    signUpMaxPerIp: values.SIGNUP_MAX_PER_IP,
     trustProxy,
     admin:
       values.ADMIN_EMAIL !== undefined && values.ADMIN_PASSWORD !== undefined

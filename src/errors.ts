@@ -48,6 +48,8 @@ export const CONTRACT_REASONS = [
   'PASSWORD_CONTAINS_EMAIL',
   'EMAIL_TOKEN_INVALID',
   'EMAIL_TOKEN_EXPIRED',
+  'EXECUTION_TIMEOUT',
+  'RESPONSE_TOO_LARGE',
 ] as const;
 
 /** A contract `extensions.reason`: which way a request was UNAUTHENTICATED or its input bad. */
@@ -74,6 +76,7 @@ export type AppErrorCode =
   | 'EMAIL_TOKEN_INVALID'
   | 'EMAIL_TOKEN_EXPIRED'
   | 'RATE_LIMITED'
+  | 'EXECUTION_TIMEOUT'
   | 'SUBSCRIBER_TOO_SLOW';
 
 export class AppError extends Error {
@@ -152,13 +155,21 @@ export class NotFoundError extends AppError {
   }
 }
 
-/** Too many failed password checks (or mails asked for); retry after `retryAfterSeconds`. */
+/** Too many attempts (failed password checks, sign-ups, mails asked for) or a busy password hasher; retry after `retryAfterSeconds`. */
 export class RateLimitedError extends AppError {
   readonly retryAfterSeconds: number;
   constructor(retryAfterSeconds: number, message = `Too many failed attempts. Try again in ${retryAfterSeconds} seconds.`) {
     super('RATE_LIMITED', message);
     this.name = 'RateLimitedError';
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A request ran past its time budget: the rest of its database work is not started. */
+export class ExecutionTimeoutError extends AppError {
+  constructor(limitMs: number) {
+    super('EXECUTION_TIMEOUT', `The request ran longer than ${limitMs} ms; the server is busy. Try again shortly, or ask for less.`);
+    this.name = 'ExecutionTimeoutError';
   }
 }
 

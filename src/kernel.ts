@@ -1,7 +1,7 @@
 import { bootstrapAdmin } from './auth/bootstrap-admin.js';
 import { createDeviceTokens } from './auth/device-token.js';
-import { createLoginThrottle } from './auth/login-throttle.js';
-import { createPasswordHasher } from './auth/password.js';
+import { createLoginThrottle, createSignUpThrottle } from './auth/login-throttle.js';
+import { createPasswordHasher, type HashingLimits } from './auth/password.js';
 import { createPasswordChangedHooks } from './auth/password-changed.js';
 import { createSessionCache } from './auth/session-cache.js';
 import { createSessionStore } from './auth/session-store.js';
@@ -29,6 +29,8 @@ export interface KernelOptions {
   sessionCacheTtlMs?: number;
   /** Told the result of every access token verification (for /metrics). */
   onTokenVerified?: (result: 'valid' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED') => void;
+  /** Password hashing concurrency and queue; HASHING_LIMITS by default (tests lower them). */
+  hashingLimits?: Partial<HashingLimits>;
 }
 
 // The contract: a revocation or role change applies within 1 s on every instance. Reads
@@ -100,7 +102,7 @@ export async function createKernel(
     cursors,
     userCursors: cursors.forList('users'),
     onUserChanged: (userId) => publish(userChanged, { userId }),
-    passwords: await createPasswordHasher(),
+    passwords: await createPasswordHasher(options.hashingLimits),
     loginThrottle,
     passwordChanged: createPasswordChangedHooks(),
     deviceTokens: createDeviceTokens(deriveSecret(signingKey, 'device tokens')),
@@ -114,6 +116,7 @@ export async function createKernel(
       }),
       options.onTokenVerified,
     ),
+    signUpThrottle: createSignUpThrottle(database.db, { maxPerIp: config.signUpMaxPerIp }),
   };
 
   const clashes = await services.users.normalizeStoredEmails();

@@ -2,7 +2,7 @@ import type { AuditEvent } from '../db/audit-trail.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { UserRepository } from '../users/user-repository.js';
 import type { DeviceTokens } from './device-token.js';
-import type { LoginThrottle } from './login-throttle.js';
+import type { LoginThrottle, SignUpThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password.js';
 import type { PasswordChangedHooks } from './password-changed.js';
 import type { SessionCache } from './session-cache.js';
@@ -21,4 +21,5 @@ export interface AuthDependencies {
   readonly deviceTokens: DeviceTokens;
   /** What modules do, in the same transaction, when a signed-in user changes their password. */
   readonly passwordChanged: PasswordChangedHooks;
+  readonly signUpThrottle: SignUpThrottle;
 }

@@ -132,3 +132,39 @@ export type LoginThrottle = ReturnType<typeof createLoginThrottle>;
 function hashKey(value: string): string {
   return createHash('sha256').update(value).digest('base64url');
 }
+
+// rate-limiter-flexible has one importer (this file): the sign-up limit lives beside the login one.
+const HOUR_SECONDS = 3_600;
+
+/**
+ * SIGNUP_MAX_PER_IP: sign-ups per client IP per hour, counted in the database (the login
+ * throttle's table) so that every instance counts together. Every attempt counts, an
+ * email already taken included: each one costs an argon2 hash, or tells whether an
+ * address is registered.
+ */
+export function createSignUpThrottle(db: Db, options: { maxPerIp: number }) {
+  const perIp = new RateLimiterDrizzle({
+    storeClient: db,
+    schema: rateLimits,
+    keyPrefix: 'signup-ip',
+    points: options.maxPerIp,
+    duration: HOUR_SECONDS,
+    clearExpiredByTimeout: false,
+  });
+  return {
+    /** Counts one sign-up from this address; throws RateLimitedError past the limit. */
+    async attempt(clientIp: string): Promise<void> {
+      // A hash, as in the login throttle: the table keeps no address in plain text.
+      const key = hashKey(clientIpKey(clientIp));
+      try {
+        await perIp.consume(key);
+      } catch (error) {
+        if (!(error instanceof RateLimiterRes)) throw error;
+        const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+        throw new RateLimitedError(seconds, `Too many sign-ups from this address. Try again in ${seconds} seconds.`);
+      }
+    },
+  };
+}
+
+export type SignUpThrottle = ReturnType<typeof createSignUpThrottle>;

@@ -29,6 +29,7 @@ export async function login(deps: AuthDependencies, input: LoginInput): Promise<
   const email = normalizeEmail(input.email);
   // No password this long was ever accepted; cap what an attacker can make us hash.
   const password = input.password.slice(0, MAX_PASSWORD_LENGTH * 2 + 1);
+  deps.passwords.checkAvailable();
   const found = isImpossibleEmail(email) ? null : await deps.users.findCredentialsByEmail(email);
   // A device that signed in to this account before has its own limit instead of the
   // address and account ones, which an attacker can exhaust.

@@ -30,14 +30,17 @@ export function createApolloServer(pipeline: GraphQLPipeline, options: ApolloSer
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     parseOptions: pipeline.parseOptions,
-    validationRules: [...pipeline.validationRules],
     // The pipeline's formatError drops "Did you mean …?" in production, on both transports.
     hideSchemaDetailsFromClientErrors: false,
     // main.ts owns shutdown; Apollo's own handler would re-raise the signal and exit 143.
     stopOnTerminationSignals: false,
     ...(options.logger && { logger: options.logger }),
     includeStacktraceInErrorResponses: false,
+    // The cheap first pass (pipeline.refuseShape) runs before Apollo, in the HTTP route:
+    // Apollo runs these limits again with its own rules, on documents already within them.
+    validationRules: [...pipeline.shapeRules],
     formatError: pipeline.formatError,
+    stringifyResult: pipeline.stringifyResult,
     plugins: [
       queryCostPlugin(pipeline.checkCost),
       unavailableStatusPlugin(),

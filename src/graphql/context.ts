@@ -4,6 +4,7 @@ import type DataLoader from 'dataloader';
 import type { Cursors } from '../pagination/connection.js';
 import type { UserAdminDependencies } from '../users/user-admin.js';
 import type { UserRecord } from '../users/user-record.js';
+import type { ExecutionDeadline } from './execution-deadline.js';
 import type { OperationLogEntry } from './operation-log.js';
 
 /** The per-request context every resolver and rule receives. */
@@ -29,6 +30,8 @@ export interface GraphQLContext {
   readonly operationLog: OperationLogEntry;
   /** True for a subscription's context, which lives as long as its socket: nothing may be cached in it. */
   readonly longLived: boolean;
+  /** The request's time budget: loaders check it before each batch of database work. */
+  readonly deadline: ExecutionDeadline;
   /** Per-request batching: a page of 100 posts loads its authors in one query. */
   readonly loaders: { readonly userById: DataLoader<string, UserRecord | null> };
 }

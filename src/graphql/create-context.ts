@@ -9,6 +9,7 @@ import type { GraphQLContext, Services } from './context.js';
 import { isDatabaseUnavailable } from '../db/database.js';
 import { extensionsFor, serviceUnavailableError } from './error-mapping.js';
 import { errorCodeOf, type OperationLogEntry } from './operation-log.js';
+import { NO_DEADLINE, startDeadline, type ExecutionDeadline } from './execution-deadline.js';
 
 // Longer User-Agent strings are cut before they are stored on a session.
 const MAX_USER_AGENT_LENGTH = 512;
@@ -26,12 +27,13 @@ export interface ClientInfo {
  * Viewer. A bad token fails the whole request here, before any resolver runs: Apollo reads
  * the HTTP status from the error it is given, so it must already carry 401 (RFC 6750 §3.1).
  */
-export function createContextFunction(services: Services) {
+export function createContextFunction(services: Services, { executionTimeoutMs }: { executionTimeoutMs: number }) {
   return async (
     headers: IncomingHttpHeaders,
     client: ClientInfo,
     operationLog: OperationLogEntry,
   ): Promise<GraphQLContext> => {
+    const deadline = startDeadline(executionTimeoutMs);
     let viewer: GraphQLContext['viewer'];
     try {
       viewer = await resolveViewer(services, headers.authorization);
@@ -54,9 +56,10 @@ export function createContextFunction(services: Services) {
       credentialsVerifiedFor: new Set(),
       device: { presented: deviceTokenOf(headers), issued: null },
       longLived: false,
+      deadline,
       // Made on first use: most operations (`me`, mutations) never load a user by id.
       get loaders() {
-        return (loaders ??= { userById: createUserLoader(services, viewer) });
+        return (loaders ??= { userById: createUserLoader(services, viewer, { deadline }) });
       },
     };
   };
@@ -80,6 +83,7 @@ export function createSocketContext(services: Services, client: ClientInfo, view
     // Sign-ins are mutations, which sockets do not serve.
     device: { presented: null, issued: null },
     longLived: true,
+    deadline: NO_DEADLINE,
     // Batches within one event's execution; no cache, since the context lives as long as the socket.
     loaders: { userById: createUserLoader(services, null, { cache: false }) },
   };
@@ -108,8 +112,18 @@ export function userAgentOf(headers: IncomingHttpHeaders): string | null {
  * false` for a context that outlives a request (a subscription's socket): it batches
  * within one execution but never serves a record older than the read cache's.
  */
-export function createUserLoader(services: Services, viewer: GraphQLContext['viewer'], { cache = true } = {}) {
-  const loader = new DataLoader((ids: readonly string[]) => services.users.findByIds(ids), { cache });
+export function createUserLoader(
+  services: Services,
+  viewer: GraphQLContext['viewer'],
+  { cache = true, deadline = NO_DEADLINE }: { cache?: boolean; deadline?: ExecutionDeadline } = {},
+) {
+  const loader = new DataLoader(
+    async (ids: readonly string[]) => {
+      deadline.check();
+      return services.users.findByIds(ids);
+    },
+    { cache },
+  );
   if (viewer !== null && cache) loader.prime(viewer.userId, viewer.user);
   return loader;
 }

@@ -24,6 +24,8 @@ export const ERROR_EXTENSIONS: Record<AppErrorCode, { code: ContractCode; reason
   EMAIL_TOKEN_INVALID: { code: 'BAD_USER_INPUT', reason: 'EMAIL_TOKEN_INVALID' },
   EMAIL_TOKEN_EXPIRED: { code: 'BAD_USER_INPUT', reason: 'EMAIL_TOKEN_EXPIRED' },
   RATE_LIMITED: { code: 'RATE_LIMITED' },
+  // Retryable like a statement timeout: 503 with Retry-After (unavailableStatusPlugin).
+  EXECUTION_TIMEOUT: { code: 'SERVICE_UNAVAILABLE', reason: 'EXECUTION_TIMEOUT' },
   SUBSCRIBER_TOO_SLOW: { code: 'SUBSCRIBER_TOO_SLOW' },
 };
 

@@ -16,7 +16,15 @@ import type { GraphQLContext, Services } from './context.js';
 import { createContextFunction, createSocketContext, userAgentOf, type ClientInfo } from './create-context.js';
 import { createFormatError } from './error-mapping.js';
 import type { OperationLogEntry } from './operation-log.js';
-import { QUERY_LIMITS, createCostCheck, queryLimitRules, type CostCheck } from './query-limits.js';
+import {
+  EXECUTION_LIMITS,
+  QUERY_LIMITS,
+  createBoundedStringify,
+  createCostCheck,
+  queryLimitRules,
+  type CostCheck,
+  type ExecutionLimits,
+} from './query-limits.js';
 
 /** The slice of the server's (pino) logger the pipeline writes to. */
 interface Log {
@@ -31,6 +39,8 @@ export interface GraphQLPipelineOptions {
   /** The client's address for an HTTP request or a WebSocket upgrade request, TRUST_PROXY applied. */
   clientAddress: (request: IncomingMessage) => string;
   log: Log;
+  /** @default EXECUTION_LIMITS (tests lower them) */
+  executionLimits?: Partial<ExecutionLimits> | undefined;
 }
 
 /**
@@ -42,15 +52,25 @@ export interface GraphQLPipeline {
   readonly isProduction: boolean;
   /** graphql-js's parse options: the token limit, counted while parsing. */
   readonly parseOptions: ParseOptions;
-  /** The rules run beyond graphql-js's own (Apollo adds those itself; validate() adds them here). */
-  readonly validationRules: readonly ValidationRule[];
+  /** The cheap first pass (selections, depth, aliases, directives): linear in the document. */
+  checkShape(document: DocumentNode): readonly GraphQLError[];
+  /** The same pass's rules, for Apollo's validation (where they run beside graphql-js's). */
+  readonly shapeRules: readonly ValidationRule[];
+  /**
+   * For the HTTP route, before Apollo: parses `query` and runs checkShape, so that
+   * graphql-js's costlier rules never see a document outside the limits. The refusal's
+   * message, or undefined (a syntax error is left to Apollo, which reports it).
+   */
+  refuseShape(query: string): string | undefined;
   /** The cost limit, once variables are known. */
   readonly checkCost: CostCheck;
+  /** Serialises an HTTP response, refusing one over the response size bound. */
+  readonly stringifyResult: (value: unknown) => string;
   /** Every error on its way to a client: contract codes, masking, no suggestions in production. */
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   /** Parses as Apollo does with parseOptions; throws graphql-js's syntax GraphQLError. */
   parse(source: string): DocumentNode;
-  /** graphql-js's specified rules and validationRules. */
+  /** checkShape, then (only if it passed) graphql-js's specified rules. */
   validate(document: DocumentNode): readonly GraphQLError[];
   /** Who is calling: address and User-Agent, from an HTTP request or a WebSocket upgrade request. */
   clientOf(request: IncomingMessage): ClientInfo;
@@ -64,18 +84,30 @@ export interface GraphQLPipeline {
 export function createGraphQLPipeline(options: GraphQLPipelineOptions): GraphQLPipeline {
   const { schema, services, isProduction, log } = options;
   const parseOptions: ParseOptions = { maxTokens: QUERY_LIMITS.maxTokens };
-  const rules = [...specifiedRules, ...queryLimitRules];
+  const checkShape = (document: DocumentNode) => validate(schema, document, queryLimitRules);
   const clientOf = (request: IncomingMessage): ClientInfo => ({
     clientIp: options.clientAddress(request),
     userAgent: userAgentOf(request.headers),
   });
-  const contextOf = createContextFunction(services);
+  const limits: ExecutionLimits = { ...EXECUTION_LIMITS, ...options.executionLimits };
+  const contextOf = createContextFunction(services, { executionTimeoutMs: limits.executionTimeoutMs });
   return {
     schema,
     isProduction,
     parseOptions,
-    validationRules: queryLimitRules,
+    checkShape,
+    shapeRules: queryLimitRules,
+    refuseShape: (query) => {
+      let document: DocumentNode;
+      try {
+        document = parse(query, parseOptions);
+      } catch {
+        return undefined;
+      }
+      return checkShape(document)[0]?.message;
+    },
     checkCost: createCostCheck(schema),
+    stringifyResult: createBoundedStringify(limits.maxResponseBytes),
     formatError: createFormatError({
       maskInternalErrors: isProduction,
       // Suggestions map the schema for whoever asks.
@@ -83,7 +115,10 @@ export function createGraphQLPipeline(options: GraphQLPipelineOptions): GraphQLP
       onInternalError: (error) => logInternalError(log, error),
     }),
     parse: (source) => parse(source, parseOptions),
-    validate: (document) => validate(schema, document, rules),
+    validate: (document) => {
+      const refused = checkShape(document);
+      return refused.length > 0 ? refused : validate(schema, document, specifiedRules);
+    },
     clientOf,
     createContext: (request, operationLog) => contextOf(request.headers, clientOf(request), operationLog),
     createSocketContext: (client, viewerOf) => createSocketContext(services, client, viewerOf),

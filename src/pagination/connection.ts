@@ -14,7 +14,8 @@ export interface Edge<T> {
 export interface Page<T> {
   edges: Array<Edge<T>>;
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: number;
+  /** Counted only when a client asks for it (one query saved per list that does not). */
+  readonly totalCount: Promise<number>;
 }
 
 /** The arguments every `@connection` field takes. */
@@ -77,7 +78,8 @@ export interface PageSource<T> {
 
 /**
  * Serves one page of a list: decodes `after` with the list's codec, reads `first + 1`
- * rows (the extra one only says there is more) and the total, and builds the connection.
+ * rows (the extra one only says there is more), and builds the connection; the total is
+ * read when `totalCount` is first asked for.
  */
 export async function loadPage<T extends { id: string }>(
   cursors: CursorCodec,
@@ -86,12 +88,13 @@ export async function loadPage<T extends { id: string }>(
 ): Promise<Page<T>> {
   const size = pageSize(args.first);
   const afterId = args.after === null || args.after === undefined ? null : cursors.decode(args.after);
-  const [rows, total] = await Promise.all([source.rows(afterId, size + 1), source.count()]);
-  return toPage(rows, size, total, cursors);
+  const rows = await source.rows(afterId, size + 1);
+  let total: Promise<number> | undefined;
+  return toPage(rows, size, () => (total ??= source.count()), cursors);
 }
 
 /** Builds a page from `size + 1` fetched rows. */
-function toPage<T extends { id: string }>(rows: T[], size: number, totalCount: number, cursors: CursorCodec): Page<T> {
+function toPage<T extends { id: string }>(rows: T[], size: number, count: () => Promise<number>, cursors: CursorCodec): Page<T> {
   const nodes = rows.slice(0, size);
   // Cursors are signed (an HMAC each) only when a client asks for them.
   const edges = nodes.map((node) => ({
@@ -109,6 +112,8 @@ function toPage<T extends { id: string }>(rows: T[], size: number, totalCount: n
         return last === undefined ? null : cursors.encode(last.id);
       },
     },
-    totalCount,
+    get totalCount() {
+      return count();
+    },
   };
 }

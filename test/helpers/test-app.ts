@@ -45,7 +45,7 @@ export interface TestApp {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: Pick<AppOptions, 'onQuery' | 'sessionCacheTtlMs' | 'modules' | 'socketLimits' | 'connectionLimits'> = {},
+  options: Pick<AppOptions, 'onQuery' | 'sessionCacheTtlMs' | 'modules' | 'socketLimits' | 'connectionLimits' | 'executionLimits' | 'hashingLimits'> = {},
 ): Promise<TestApp> {
   // A given DATA_DIR is reused as it is (a restart); otherwise a fresh copy of the template.
   const reuse = env.DATA_DIR !== undefined;
@@ -61,6 +61,7 @@ export async function startTestApp(
     // Every test client is 127.0.0.1, and on a shared PostgreSQL the per-IP count spans
     // the whole suite (and earlier runs). The throttle's own tests set their limits.
     LOGIN_MAX_FAILURES_PER_IP: '1000000',
+    SIGNUP_MAX_PER_IP: '1000000',
     MAIL_MAX_PER_IP: '1000000',
     // Production refuses to start without an SMTP server; nothing listens here, and tests
     // that deliver mail set their own.

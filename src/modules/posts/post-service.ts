@@ -5,7 +5,7 @@ import type { EventHub } from '../../events/event-hub.js';
 import { isUuid } from '../../ids.js';
 import { loadPage, type CursorCodec, type Page, type PageArgs } from '../../pagination/connection.js';
 import type { PostRecord } from './post-record.js';
-import type { PostRepository } from './post-repository.js';
+import type { AuthorCountKey, AuthorPageKey, PostRepository } from './post-repository.js';
 
 export interface PostDependencies {
   readonly posts: PostRepository;
@@ -119,16 +119,26 @@ export function listFeed(deps: PostDependencies, args: PageArgs): Promise<Page<P
   return loadPage(deps.feedCursors, args, { rows: deps.posts.feedPage, count: deps.posts.countPublished });
 }
 
+/**
+ * How one request reads authors' posts: each load joins the request's others into one
+ * query (the pages of a list of 100 users cost one query, not 100).
+ */
+export interface AuthorPostsReader {
+  page(key: AuthorPageKey): Promise<PostRecord[]>;
+  count(key: AuthorCountKey): Promise<number>;
+}
+
 /** An author's posts: published ones, and drafts too for the author and admins. */
 export function listAuthorPosts(
   deps: PostDependencies,
+  reader: AuthorPostsReader,
   viewer: Viewer | null,
   authorId: string,
   args: PageArgs,
 ): Promise<Page<PostRecord>> {
-  const drafts = canSeeDraftsOf(viewer, authorId);
+  const withDrafts = canSeeDraftsOf(viewer, authorId);
   return loadPage(deps.authorCursors, args, {
-    rows: (afterId, limit) => deps.posts.authorPage(authorId, drafts, afterId, limit),
-    count: () => deps.posts.countByAuthor(authorId, drafts),
+    rows: (afterId, limit) => reader.page({ authorId, withDrafts, afterId, limit }),
+    count: () => reader.count({ authorId, withDrafts }),
   });
 }

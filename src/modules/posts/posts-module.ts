@@ -1,12 +1,20 @@
 import { allow, chain } from 'graphql-shield';
 import { createEventHub } from '../../events/event-hub.js';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { defineLoader } from '../../graphql/loaders.js';
 import { defineModule, recordKeys } from '../../graphql/module.js';
 import { canWrite, isAuthenticated } from '../../graphql/rules.js';
 import { userChanged } from '../../users/user-changed.js';
 import { postChanged, postPublished } from './post-changes.js';
 import type { PostRecord } from './post-record.js';
-import { createFeedCache, createPostRepository, withFeedCache } from './post-repository.js';
-import type { PostDependencies } from './post-service.js';
+import {
+  createFeedCache,
+  createPostRepository,
+  withFeedCache,
+  type AuthorCountKey,
+  type AuthorPageKey,
+} from './post-repository.js';
+import type { AuthorPostsReader, PostDependencies } from './post-service.js';
 import { createPostsResolvers } from './posts-resolvers.js';
 
 /** Posts with drafts, a public feed, and `postPublished` over WebSocket. */
@@ -70,6 +78,19 @@ export const postsModule = defineModule({
         });
     });
 
-    return { resolvers: createPostsResolvers(deps) };
+    // Authors' pages and counts, batched per request: `users { posts }` or `feed { author {
+    // posts } }` costs one query per level of the document, whatever the number of parents.
+    const authorPages = defineLoader((keys: readonly AuthorPageKey[]) => posts.authorPages(keys), {
+      cacheKey: (key) => `${key.authorId}:${key.withDrafts}:${key.afterId ?? ''}:${key.limit}`,
+    });
+    const authorCounts = defineLoader((keys: readonly AuthorCountKey[]) => posts.countByAuthors(keys), {
+      cacheKey: (key) => `${key.authorId}:${key.withDrafts}`,
+    });
+    const readerOf = (ctx: GraphQLContext): AuthorPostsReader => ({
+      page: (key) => authorPages(ctx).load(key),
+      count: (key) => authorCounts(ctx).load(key),
+    });
+
+    return { resolvers: createPostsResolvers(deps, readerOf) };
   },
 });

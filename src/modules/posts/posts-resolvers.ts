@@ -10,16 +10,18 @@ import {
   postsPublishedFor,
   publishPost,
   updatePost,
+  type AuthorPostsReader,
   type PostDependencies,
 } from './post-service.js';
+import type { GraphQLContext } from '../../graphql/context.js';
 
 /** The posts module's resolvers, over its services. */
-export function createPostsResolvers(deps: PostDependencies): Resolvers {
+export function createPostsResolvers(deps: PostDependencies, readerOf: (ctx: GraphQLContext) => AuthorPostsReader): Resolvers {
   return {
     Query: {
       feed: (_parent, args) => listFeed(deps, args),
       post: (_parent, args, ctx) => findVisiblePost(deps, ctx.viewer, args.id),
-      myPosts: (_parent, args, ctx) => listAuthorPosts(deps, ctx.viewer, viewerOf(ctx).userId, args),
+      myPosts: (_parent, args, ctx) => listAuthorPosts(deps, readerOf(ctx), ctx.viewer, viewerOf(ctx).userId, args),
     },
     Mutation: {
       createPost: (_parent, args, ctx) => createPost(deps, viewerOf(ctx), args),
@@ -42,7 +44,7 @@ export function createPostsResolvers(deps: PostDependencies): Resolvers {
       },
     },
     User: {
-      posts: (user, args, ctx) => listAuthorPosts(deps, ctx.viewer, user.id, args),
+      posts: (user, args, ctx) => listAuthorPosts(deps, readerOf(ctx), ctx.viewer, user.id, args),
     },
   };
 }
