@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { adminEnv, asAdmin } from '../helpers/actors.js';
 import { LOGIN, ME, PASSWORD, signUpUser, startTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
 import { CHANGE_PASSWORD, modulesWithEmail, ownMailDatabase, REQUEST_PASSWORD_RESET, RESET_PASSWORD } from '../helpers/email-operations.js';
 import { startSmtpListener, tokenIn, type SmtpListener } from '../helpers/smtp-listener.js';
@@ -13,7 +14,7 @@ beforeAll(async () => {
   smtp = await startSmtpListener();
   database = await ownMailDatabase();
   app = await startTestApp(
-    { ...database.env, SMTP_URL: smtp.url, APP_URL, MAIL_FROM: 'Gatehouse Tests <robot@gatehouse.test>' },
+    { ...database.env, ...adminEnv(), SMTP_URL: smtp.url, APP_URL, MAIL_FROM: 'Gatehouse Tests <robot@gatehouse.test>' },
     { modules: modulesWithEmail({ tokenLifetimesMs: {} }) },
   );
 });
@@ -134,6 +135,47 @@ describe('changePassword', () => {
     // A later mail to the same address arrives alone.
     await resetLinkFor(user.email);
     expect(smtp.mails.filter((mail) => mail.to.includes(user.email)).map((mail) => mail.subject)).toEqual(['Reset your password']);
+  });
+});
+
+describe('resetPassword refusals and its audit event', () => {
+  const MY_EVENTS = '{ mySecurityEvents { edges { node { kind userId } } } }';
+
+  it('screens the new password like a sign-up (PASSWORD_TOO_COMMON on newPassword), and the link stays usable', async () => {
+    const user = await signUpUser(app);
+    const { token } = await resetLinkFor(user.email);
+    const common = await app.graphql(RESET_PASSWORD, { token, newPassword: 'password123' });
+    expect(common.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'newPassword', reason: 'PASSWORD_TOO_COMMON' });
+    const withEmail = await app.graphql(RESET_PASSWORD, { token, newPassword: `my ${user.email} secret` });
+    expect(withEmail.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'newPassword', reason: 'PASSWORD_CONTAINS_EMAIL' });
+    // Nothing was spent: the old password still works, and the link still resets.
+    expect((await app.graphql(LOGIN, { email: user.email, password: PASSWORD })).body.data?.login).toBeTruthy();
+    expect((await app.graphql(RESET_PASSWORD, { token, newPassword: NEW_PASSWORD })).body.errors).toBeUndefined();
+  });
+
+  it("records PASSWORD_RESET in the user's security events", async () => {
+    const user = await signUpUser(app);
+    const { token } = await resetLinkFor(user.email);
+    const reset = await app.graphql(RESET_PASSWORD, { token, newPassword: NEW_PASSWORD });
+    const events = await app.graphql(MY_EVENTS, {}, { token: reset.body.data!.resetPassword.accessToken });
+    const kinds = events.body.data!.mySecurityEvents.edges.map((edge: { node: { kind: string } }) => edge.node.kind);
+    expect(kinds[0]).toBe('PASSWORD_RESET');
+  });
+
+  it('refuses a valid link of a disabled account with ACCOUNT_DISABLED and leaves the password as it was', async () => {
+    const user = await signUpUser(app);
+    const { token } = await resetLinkFor(user.email);
+    const admin = await asAdmin(app);
+    const disable = await app.graphql(
+      'mutation ($id: ID!) { setUserDisabled(userId: $id, disabled: true) { id } }',
+      { id: user.user.id },
+      { token: admin.accessToken },
+    );
+    expect(disable.body.errors).toBeUndefined();
+    const response = await app.graphql(RESET_PASSWORD, { token, newPassword: NEW_PASSWORD });
+    expect(response.body.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'ACCOUNT_DISABLED' });
+    const login = await app.graphql(LOGIN, { email: user.email, password: NEW_PASSWORD });
+    expect(login.body.errors?.[0]?.extensions).toMatchObject({ reason: 'INVALID_CREDENTIALS' });
   });
 });
 
