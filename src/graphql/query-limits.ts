@@ -119,10 +119,14 @@ const pageOf = (args: Record<string, unknown>) =>
   Math.min(Math.max(typeof args.first === 'number' ? args.first : DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
 // Pages (XConnection, XEdge, PageInfo) hold what their list read: no database work of their own.
 const isEnvelope = (type: GraphQLCompositeType) => /(Connection|Edge)$/.test(type.name) || type.name === 'PageInfo';
+// Introspection (`__schema`, `__type` and the `__Type`… objects) is answered from the
+// schema in memory: no database work, however deep an IDE's or codegen's query goes.
+const isIntrospection = (type: GraphQLCompositeType, field: GraphQLField<unknown, unknown>) =>
+  type.name.startsWith('__') || field.name.startsWith('__');
 // An object field outside a page envelope is read from the database (a post's author, a
 // root field's object): an over-estimate for those served from memory (`me`).
 const loadsObject = (type: GraphQLCompositeType, field: GraphQLField<unknown, unknown>) =>
-  !isEnvelope(type) && isCompositeType(getNamedType(field.type));
+  !isEnvelope(type) && !isIntrospection(type, field) && isCompositeType(getNamedType(field.type));
 
 // A connection's cost grows with the page the resolver will serve: `first` capped as the
 // resolvers cap it, and an omitted or explicit `null` billed as the default page (20), as

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { getIntrospectionQuery } from 'graphql';
 import { outcome, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 let app: TestApp;
@@ -17,6 +18,22 @@ function nestedQuery(levels: number): string {
   const fields = path.slice(0, levels - 1);
   return `{ ${fields.map((field) => `${field} {`).join(' ')} __typename ${'}'.repeat(fields.length)} }`;
 }
+
+describe('introspection, as an IDE or codegen asks it', () => {
+  it('is answered whole: the database-work pricing does not count fields served from the schema', async () => {
+    const query = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+    });
+    const response = await app.graphql(query);
+    expect(response.body.errors).toBeUndefined();
+    expect(response.status).toBe(200);
+    expect(response.body.data?.__schema).toBeDefined();
+  });
+});
 
 describe('the depth limit (more than 10 nested levels of fields)', () => {
   it('answers a query 10 levels deep', async () => {
