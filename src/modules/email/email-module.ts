@@ -13,6 +13,7 @@ import { createMailOutboxRepository } from './mail-outbox-repository.js';
 import { composePasswordChangedMail } from './mail-templates.js';
 import { startMailSender, type MailSenderOptions } from './mail-sender.js';
 import { createSmtpTransport } from './smtp-transport.js';
+import { createUnverifiedScopeLimiter } from './unverified-scope-limit.js';
 
 export interface EmailModuleOptions {
   /** The outbox sender's timings (tests shorten the retries). */
@@ -83,6 +84,7 @@ export function createEmailModule(options: EmailModuleOptions = {}): GatehouseMo
         // After this transaction commits: the sender claims only committed rows.
         deps.inBackground(async () => deps.wake());
       });
+      if (config.mail.requireVerification) kernel.services.scopeLimits.add(createUnverifiedScopeLimiter(kernel, accounts));
       const verifiedEmailOf = defineLoader((userIds: readonly string[]) => accounts.findVerifiedEmails(userIds));
       return {
         resolvers: createEmailResolvers(deps, verifiedEmailOf),
