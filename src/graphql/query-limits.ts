@@ -121,8 +121,9 @@ const pageOf = (args: Record<string, unknown>) =>
 const isEnvelope = (type: GraphQLCompositeType) => /(Connection|Edge)$/.test(type.name) || type.name === 'PageInfo';
 // An object field outside a page envelope is read from the database (a post's author, a
 // root field's object): an over-estimate for those served from memory (`me`).
+// Introspection (`__schema`, `__type`: types named `__…`) is answered from the schema in memory.
 const loadsObject = (type: GraphQLCompositeType, field: GraphQLField<unknown, unknown>) =>
-  !isEnvelope(type) && isCompositeType(getNamedType(field.type));
+  !isEnvelope(type) && !field.name.startsWith('__') && !type.name.startsWith('__') && isCompositeType(getNamedType(field.type));
 
 // A connection's cost grows with the page the resolver will serve: `first` capped as the
 // resolvers cap it, and an omitted or explicit `null` billed as the default page (20), as

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { getIntrospectionQuery } from 'graphql';
 import { outcome, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 let app: TestApp;
@@ -98,6 +99,15 @@ describe('the cost limit', () => {
       feed(first: $first) { edges { node { id author { posts(first: $authorPosts) { edges { node { id title body } } } } } } }
     }
   `;
+
+  it('answers the full introspection query GraphiQL sends (served from memory: no database work)', async () => {
+    for (const query of [getIntrospectionQuery({ descriptions: true, schemaDescription: true, inputValueDeprecation: true }), getIntrospectionQuery()]) {
+      const response = await app.graphql(query);
+      expect(response.status).toBe(200);
+      expect(response.body.errors).toBeUndefined();
+      expect(response.body.data?.__schema.queryType.name).toBe('Query');
+    }
+  });
 
   it('answers a page of 100 posts with their authors', async () => {
     const response = await app.graphql(FEED, { first: 100 });
