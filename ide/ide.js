@@ -1,4 +1,4 @@
-// The Gatehouse GraphQL IDE: GraphiQL with a login and sign-up bar. Tokens live in
+// The Gatehouse GraphQL IDE: GraphiQL with a login, sign-up and password-reset bar. Tokens live in
 // sessionStorage (this tab only); every request carries the access token, and a
 // TOKEN_EXPIRED answer is refreshed once (one refresh in flight however many requests
 // fail) and retried. Subscriptions go over graphql-ws, the token in connection_init.
@@ -12,6 +12,8 @@
   const SIGN_UP = `mutation SignUp($email: String!, $password: String!) { signUp(email: $email, password: $password) { ${PAYLOAD} } }`;
   const REFRESH = `mutation Refresh($refreshToken: String!) { refreshToken(refreshToken: $refreshToken) { ${PAYLOAD} } }`;
   const LOGOUT = 'mutation Logout { logout }';
+  const REQUEST_RESET = 'mutation RequestPasswordReset($email: String!) { requestPasswordReset(email: $email) }';
+  const RESET = `mutation ResetPassword($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) { ${PAYLOAD} } }`;
   const SESSION_ENDED = 'Your session has ended. Log in again.';
 
   const $ = (id) => document.getElementById(id);
@@ -54,6 +56,7 @@
   function show(message = '') {
     const user = store.getItem(KEYS.user);
     $('login').hidden = user !== null;
+    if (user !== null) closeForgot();
     $('who').hidden = user === null;
     $('logout').hidden = user === null;
     $('who').textContent = user === null ? '' : `Signed in as ${user}`;
@@ -151,6 +154,69 @@
         save(payload);
       } else {
         setStatus(body.errors && body.errors[0] ? body.errors[0].message : signingUp ? 'Sign-up failed.' : 'Login failed.');
+      }
+    } catch {
+      setStatus('The server did not answer.');
+    }
+  });
+
+  // Forgot password: mail a reset link, then paste its token (in development the mail is
+  // at /dev/mail) with a new password; resetPassword's answer signs in.
+  function closeForgot() {
+    $('forgot-panel').hidden = true;
+    $('reset-password').hidden = true;
+    $('reset-request').reset();
+    $('reset-password').reset();
+  }
+
+  $('forgot').addEventListener('click', async () => {
+    $('forgot-panel').hidden = false;
+    $('login').hidden = true;
+    const email = new FormData($('login')).get('email');
+    if (email) $('reset-request').elements.email.value = email;
+    setStatus();
+    // /dev/mail exists only in development without SMTP_URL: link it only when it answers.
+    const devMail = await fetch('/dev/mail.json', { method: 'GET' }).catch(() => null);
+    $('dev-mail').hidden = !(devMail && devMail.ok);
+  });
+
+  $('forgot-cancel').addEventListener('click', () => {
+    closeForgot();
+    show();
+  });
+
+  $('reset-request').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    setStatus('Sending…');
+    try {
+      const response = await post({ query: REQUEST_RESET, variables: { email: new FormData(event.target).get('email') } });
+      const body = await response.json();
+      if (body.data && body.data.requestPasswordReset) {
+        $('reset-password').hidden = false;
+        setStatus('If an account has this address, a reset link is on its way: paste its token below.');
+      } else {
+        setStatus(body.errors && body.errors[0] ? body.errors[0].message : 'The request failed.');
+      }
+    } catch {
+      setStatus('The server did not answer.');
+    }
+  });
+
+  $('reset-password').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    // The whole link may be pasted: the token is what follows "#token=".
+    const token = String(form.get('token')).trim().replace(/^.*#token=/, '');
+    setStatus('Setting the password…');
+    try {
+      const response = await post({ query: RESET, variables: { token, newPassword: form.get('newPassword') } });
+      const body = await response.json();
+      if (body.data && body.data.resetPassword) {
+        closeForgot();
+        save(body.data.resetPassword);
+        setStatus('Password reset: every other session has ended.');
+      } else {
+        setStatus(body.errors && body.errors[0] ? body.errors[0].message : 'The reset failed.');
       }
     } catch {
       setStatus('The server did not answer.');

@@ -61,6 +61,8 @@ export interface MailConfig {
   readonly maxPerAddress: number;
   /** Mails asked for from one client IP per hour. */
   readonly maxPerIp: number;
+  /** An unverified user's tokens carry scope `read` only. */
+  readonly requireVerification: boolean;
 }
 
 export interface JwtConfig {
@@ -230,6 +232,7 @@ const envSchema = z.object({
   ),
   MAIL_MAX_PER_ADDRESS: integer(5, 1),
   MAIL_MAX_PER_IP: integer(30, 1),
+  REQUIRE_EMAIL_VERIFICATION: boolean,
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -326,6 +329,7 @@ export function loadConfig(env: Env): Config {
       appUrl: values.APP_URL,
       maxPerAddress: values.MAIL_MAX_PER_ADDRESS,
       maxPerIp: values.MAIL_MAX_PER_IP,
+      requireVerification: values.REQUIRE_EMAIL_VERIFICATION ?? false,
     },
   });
 }

@@ -48,6 +48,7 @@ export const CONTRACT_REASONS = [
   'PASSWORD_CONTAINS_EMAIL',
   'EMAIL_TOKEN_INVALID',
   'EMAIL_TOKEN_EXPIRED',
+  'EMAIL_NOT_VERIFIED',
   'EXECUTION_TIMEOUT',
   'RESPONSE_TOO_LARGE',
 ] as const;
@@ -68,6 +69,7 @@ export const CONTRACT_REASON = Object.freeze(
 export type AppErrorCode =
   | AuthenticationErrorCode
   | 'FORBIDDEN'
+  | ForbiddenReason
   | 'NOT_FOUND'
   | 'INVALID_INPUT'
   | 'EMAIL_TAKEN'
@@ -141,9 +143,12 @@ export class InputError extends AppError {
   }
 }
 
+/** Why an authenticated caller is refused, where the client can act on it (verify the address). */
+export type ForbiddenReason = Extract<ContractReason, 'EMAIL_NOT_VERIFIED'>;
+
 export class ForbiddenError extends AppError {
-  constructor(message = 'You are not allowed to do this.') {
-    super('FORBIDDEN', message);
+  constructor(message = 'You are not allowed to do this.', reason?: ForbiddenReason) {
+    super(reason ?? 'FORBIDDEN', message);
     this.name = 'ForbiddenError';
   }
 }

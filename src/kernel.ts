@@ -3,6 +3,7 @@ import { createDeviceTokens } from './auth/device-token.js';
 import { createLoginThrottle, createSignUpThrottle } from './auth/login-throttle.js';
 import { createPasswordHasher, type HashingLimits } from './auth/password.js';
 import { createPasswordChangedHooks } from './auth/password-changed.js';
+import { createScopeLimits } from './auth/scope-limits.js';
 import { createSessionCache } from './auth/session-cache.js';
 import { createSessionStore } from './auth/session-store.js';
 import { sessionsRevoked } from './auth/sessions-revoked.js';
@@ -117,6 +118,7 @@ export async function createKernel(
       options.onTokenVerified,
     ),
     signUpThrottle: createSignUpThrottle(database.db, { maxPerIp: config.signUpMaxPerIp }),
+    scopeLimits: createScopeLimits(),
   };
 
   const clashes = await services.users.normalizeStoredEmails();

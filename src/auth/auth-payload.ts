@@ -1,6 +1,7 @@
-import type { AccessTokens } from '../tokens/access-token.js';
+import type { AuthDependencies } from './auth-dependencies.js';
 import { scopesForRole } from '../users/roles.js';
 import type { UserRecord } from '../users/user-record.js';
+import { narrowScopes } from './scope-limits.js';
 import type { StartedSession } from './session-store.js';
 
 /** What signUp, login and refreshToken return: a token pair and its user. */
@@ -13,17 +14,21 @@ export interface AuthPayloadRecord {
   readonly user: UserRecord;
 }
 
-/** Signs an access token for the session and pairs it with the session's refresh token. */
-export function issueAuthPayload(
-  accessTokens: AccessTokens,
+/**
+ * Signs an access token for the session and pairs it with the session's refresh token. Its
+ * `scope` is the role's, narrowed by what limits the user now (an unverified address).
+ */
+export async function issueAuthPayload(
+  deps: Pick<AuthDependencies, 'accessTokens' | 'scopeLimits'>,
   user: UserRecord,
   session: StartedSession,
-): AuthPayloadRecord {
-  const { token, expiresIn } = accessTokens.sign({
+): Promise<AuthPayloadRecord> {
+  const limit = deps.scopeLimits.active ? await deps.scopeLimits.find(user) : null;
+  const { token, expiresIn } = deps.accessTokens.sign({
     userId: user.id,
     sessionId: session.sessionId,
     role: user.role,
-    scope: scopesForRole(user.role).join(' '),
+    scope: narrowScopes(scopesForRole(user.role), limit).join(' '),
     notAfter: Math.floor(session.endsAt.getTime() / 1000),
   });
   return {

@@ -52,5 +52,5 @@ export async function login(deps: AuthDependencies, input: LoginInput): Promise<
     passwordHash: found.passwordHash,
     audit: { kind: 'LOGIN_SUCCEEDED', userId: found.user.id, origin: input },
   });
-  return { ...issueAuthPayload(deps.accessTokens, found.user, session), deviceToken: deps.deviceTokens.issue(found.user.id) };
+  return { ...(await issueAuthPayload(deps, found.user, session)), deviceToken: deps.deviceTokens.issue(found.user.id) };
 }

@@ -27,7 +27,7 @@ export async function refreshTokens(
     case 'grace': {
       const user = await deps.users.findById(result.userId);
       if (user === null) throw new AuthenticationError('SESSION_REVOKED');
-      return issueAuthPayload(deps.accessTokens, user, {
+      return issueAuthPayload(deps, user, {
         sessionId: result.sessionId,
         refreshToken: result.refreshToken,
         endsAt: result.endsAt,

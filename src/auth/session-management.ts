@@ -69,7 +69,7 @@ export async function changePassword(
   const session = await deps.sessions.reissue(viewer.sessionId);
   const user = await deps.users.findById(viewer.userId);
   if (user === null) throw new AuthenticationError('SESSION_REVOKED');
-  return issueAuthPayload(deps.accessTokens, user, session);
+  return issueAuthPayload(deps, user, session);
 }
 
 /**

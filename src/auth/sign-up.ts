@@ -38,5 +38,5 @@ export async function signUp(deps: AuthDependencies, input: SignUpInput): Promis
   }));
   if (user === null) throw taken();
   const session = await deps.sessions.start(user.id, input.userAgent);
-  return issueAuthPayload(deps.accessTokens, user, session);
+  return issueAuthPayload(deps, user, session);
 }

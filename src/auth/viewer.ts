@@ -1,10 +1,11 @@
 import { isUuid } from '../ids.js';
 import type { UserRecord } from '../users/user-record.js';
-import { AuthenticationError } from '../errors.js';
+import { AuthenticationError, type ForbiddenReason } from '../errors.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import { scopesForRole, type Role, type Scope } from '../users/roles.js';
 import { parseBearerToken } from './authorization-header.js';
 import type { SessionCache } from './session-cache.js';
+import { narrowScopes, type ScopeLimits } from './scope-limits.js';
 
 
 // One set per role, shared by every Viewer (a ReadonlySet: nothing adds to it).
@@ -21,6 +22,8 @@ export interface Viewer {
   /** The user's current role (not the token's claim, which may be stale). */
   readonly role: Role;
   readonly scopes: ReadonlySet<Scope>;
+  /** Why `scopes` are narrower than the role's (an unverified address), or null. */
+  readonly scopesLimitedBy: ForbiddenReason | null;
   /** The access token's `exp`, in seconds since the epoch. */
   readonly tokenExpiresAt: number;
   /** The caller's account, as of the session check (at most the session cache's TTL old). */
@@ -30,6 +33,7 @@ export interface Viewer {
 export interface ViewerDependencies {
   accessTokens: AccessTokens;
   sessionCache: SessionCache;
+  scopeLimits: ScopeLimits;
 }
 
 /**
@@ -72,11 +76,14 @@ async function checkSession(
   ) {
     throw new AuthenticationError('SESSION_REVOKED');
   }
+  // Read now, not from the token's claim: a limit set or lifted applies to the next request.
+  const limit = deps.scopeLimits.active ? await deps.scopeLimits.find(session.user) : null;
   return Object.freeze({
     userId: session.userId,
     sessionId: token.sessionId,
     role: session.role,
-    scopes: SCOPE_SETS[session.role],
+    scopes: limit === null ? SCOPE_SETS[session.role] : new Set(narrowScopes(scopesForRole(session.role), limit)),
+    scopesLimitedBy: limit?.reason ?? null,
     tokenExpiresAt: token.tokenExpiresAt,
     user: session.user,
   });

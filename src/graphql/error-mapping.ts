@@ -15,6 +15,7 @@ export const ERROR_EXTENSIONS: Record<AppErrorCode, { code: ContractCode; reason
   INVALID_CREDENTIALS: { code: 'UNAUTHENTICATED', reason: 'INVALID_CREDENTIALS' },
   ACCOUNT_DISABLED: { code: 'UNAUTHENTICATED', reason: 'ACCOUNT_DISABLED' },
   FORBIDDEN: { code: 'FORBIDDEN' },
+  EMAIL_NOT_VERIFIED: { code: 'FORBIDDEN', reason: 'EMAIL_NOT_VERIFIED' },
   NOT_FOUND: { code: 'NOT_FOUND' },
   INVALID_INPUT: { code: 'BAD_USER_INPUT' },
   EMAIL_TAKEN: { code: 'BAD_USER_INPUT', reason: 'EMAIL_TAKEN' },

@@ -55,7 +55,21 @@ export const IDE_PAGE = `<!doctype html>
     <input name="password" type="password" placeholder="password" autocomplete="current-password" required>
     <button type="submit" value="login">Log in</button>
     <button type="submit" value="signup">Sign up</button>
+    <button type="button" id="forgot">Forgot password</button>
   </form>
+  <div id="forgot-panel" hidden>
+    <form id="reset-request">
+      <input name="email" type="email" placeholder="email" autocomplete="username" required>
+      <button type="submit">Send reset link</button>
+    </form>
+    <form id="reset-password" hidden>
+      <input name="token" placeholder="token (or link) from the mail" autocomplete="off" required>
+      <input name="newPassword" type="password" placeholder="new password" autocomplete="new-password" required>
+      <button type="submit">Set password</button>
+    </form>
+    <a id="dev-mail" href="/dev/mail" target="_blank" rel="noopener" hidden>/dev/mail</a>
+    <button type="button" id="forgot-cancel">Cancel</button>
+  </div>
   <span id="who" hidden></span>
   <button id="logout" type="button" hidden>Log out</button>
   <span id="status" role="status"></span>

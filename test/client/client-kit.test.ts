@@ -12,6 +12,10 @@ import {
   MyPostsDocument,
   PostPublishedDocument,
   PublishPostDocument,
+  RequestEmailVerificationDocument,
+  RequestPasswordResetDocument,
+  ResetPasswordDocument,
+  VerifyEmailDocument,
   createGatehouseLink,
   memoryTokenStorage,
   webTokenStorage,
@@ -21,7 +25,7 @@ import {
 import { createApiClient, signInAndLoadProfile } from '../../packages/client/examples/frontend.js';
 import { logIn } from '../helpers/actors.js';
 import { REVOKE_SESSION } from '../helpers/operations.js';
-import { signUpUser, useTestApp, withTestApp } from '../helpers/test-app.js';
+import { LOGIN, outcome, signUpUser, useTestApp, withTestApp } from '../helpers/test-app.js';
 import { expiredCopy, sessionIdOf } from '../helpers/token-claims.js';
 
 // Real @apollo/client against the real server: the kit's links are what is under test.
@@ -247,4 +251,56 @@ it('imports nothing but its own files and the packages its package.json names (n
     }
   }
   expect(outside).toEqual([]);
+});
+
+/** The token of a link mailed to `email` (kept for /dev/mail: no SMTP_URL in development) that `known` does not hold. */
+async function mailedToken(email: string, path: 'reset-password' | 'verify-email', known: ReadonlySet<string> = new Set()): Promise<string> {
+  const pattern = new RegExp(`/${path}#token=([A-Za-z0-9_-]+)`);
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const mails = (await (await fetch(`${app.url}/dev/mail.json`)).json()) as Array<{ to: string; text: string }>;
+    const token = mails
+      .filter((mail) => mail.to === email)
+      .map((mail) => mail.text.match(pattern)?.[1])
+      .find((candidate) => candidate !== undefined && !known.has(candidate));
+    if (token !== undefined) return token;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no ${path} mail to ${email}`);
+}
+
+describe('account lifecycle by email through the kit', () => {
+  it('resets a password with the typed documents: the answer signs the kit in, the old password stops working', async () => {
+    const user = await signUpUser(app);
+    const { client, storage, ended } = kit(null);
+    const asked = await client.mutate({ mutation: RequestPasswordResetDocument, variables: { email: user.email } });
+    expect(asked.data?.requestPasswordReset).toBe(true);
+    const token = await mailedToken(user.email, 'reset-password');
+
+    const newPassword = 'a brand new passphrase';
+    const reset = await client.mutate({ mutation: ResetPasswordDocument, variables: { token, newPassword } });
+    const payload = reset.data!.resetPassword;
+    expect(payload.user).toMatchObject({ id: user.user.id, email: user.email, emailVerified: true });
+    expect(await storage.get()).toEqual({ accessToken: payload.accessToken, refreshToken: payload.refreshToken });
+    const me = await client.query({ query: MeDocument, fetchPolicy: 'network-only' });
+    expect(me.data?.me).toMatchObject({ id: user.user.id, emailVerified: true });
+
+    expect(outcome(await app.graphql(LOGIN, { email: user.email, password: user.password }))).toMatchObject({ reason: 'INVALID_CREDENTIALS' });
+    expect(outcome(await app.graphql(LOGIN, { email: user.email, password: newPassword }))).toBe('OK');
+    // The link is single use: the kit surfaces the contract's reason.
+    await expect(client.mutate({ mutation: ResetPasswordDocument, variables: { token, newPassword } })).rejects.toMatchObject({
+      errors: [expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', field: 'token', reason: 'EMAIL_TOKEN_INVALID' } })],
+    });
+    expect(ended).toEqual([]);
+  });
+
+  it('verifies the address with RequestEmailVerificationDocument and VerifyEmailDocument', async () => {
+    const user = await signUpUser(app);
+    const { client } = kit({ accessToken: user.accessToken, refreshToken: user.refreshToken });
+    const before = await client.query({ query: MeDocument, fetchPolicy: 'network-only' });
+    expect(before.data?.me?.emailVerified).toBe(false);
+    const asked = await client.mutate({ mutation: RequestEmailVerificationDocument });
+    expect(asked.data?.requestEmailVerification).toBe(true);
+    const verified = await client.mutate({ mutation: VerifyEmailDocument, variables: { token: await mailedToken(user.email, 'verify-email') } });
+    expect(verified.data?.verifyEmail).toMatchObject({ id: user.user.id, email: user.email, emailVerified: true });
+  });
 });

@@ -6,6 +6,14 @@ import { startSmtpListener, tokenIn, type SmtpListener } from '../helpers/smtp-l
 
 const APP_URL = 'https://app.example.test/';
 const ME_VERIFIED = /* GraphQL */ `query { me { email emailVerified } }`;
+const MY_EVENTS = /* GraphQL */ `query { mySecurityEvents { edges { node { kind } } } }`;
+
+/** The kinds of the caller's own audit events. */
+async function eventKinds(accessToken: string): Promise<string[]> {
+  const response = await app.graphql(MY_EVENTS, {}, { token: accessToken });
+  expect(response.body.errors).toBeUndefined();
+  return (response.body.data?.mySecurityEvents.edges as Array<{ node: { kind: string } }>).map((edge) => edge.node.kind);
+}
 
 let smtp: SmtpListener;
 let app: TestApp;
@@ -34,6 +42,7 @@ describe('email verification', () => {
     const user = await signUpUser(app);
     expect((await app.graphql(ME_VERIFIED, {}, { token: user.accessToken })).body.data?.me).toEqual({ email: user.email, emailVerified: false });
     const { mail, token } = await verificationLink(user);
+    expect(await eventKinds(user.accessToken)).not.toContain('EMAIL_VERIFIED');
     expect(mail.subject).toBe('Verify your email address');
     // APP_URL's trailing slash is not doubled.
     expect(mail.body).toContain(`https://app.example.test/verify-email#token=${token}`);
@@ -41,6 +50,7 @@ describe('email verification', () => {
     const response = await app.graphql(VERIFY_EMAIL, { token });
     expect(response.body).toEqual({ data: { verifyEmail: { id: user.user.id, email: user.email, emailVerified: true } } });
     expect((await app.graphql(ME_VERIFIED, {}, { token: user.accessToken })).body.data?.me).toEqual({ email: user.email, emailVerified: true });
+    expect((await eventKinds(user.accessToken)).filter((kind) => kind === 'EMAIL_VERIFIED')).toHaveLength(1);
 
     const again = await app.graphql(VERIFY_EMAIL, { token });
     expect(again.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'token', reason: 'EMAIL_TOKEN_INVALID' });
@@ -74,12 +84,17 @@ describe('changeEmail', () => {
     const mail = await smtp.waitFor((m) => smtp.mails.indexOf(m) >= before && m.to.includes(newEmail));
     expect(mail.subject).toBe('Confirm your new email address');
     expect((await app.graphql(ME_VERIFIED, {}, { token: user.accessToken })).body.data?.me.email).toBe(user.email);
+    expect(await eventKinds(user.accessToken)).not.toContain('EMAIL_CHANGED');
 
     const verified = await app.graphql(VERIFY_EMAIL, { token: tokenIn(mail, 'verify-email') });
     expect(verified.body).toEqual({ data: { verifyEmail: { id: user.user.id, email: newEmail, emailVerified: true } } });
     const notice = await smtp.waitFor((m) => m.to.includes(user.email) && m.subject === 'Your email address was changed');
     expect(notice.body).toContain(newEmail);
     expect(notice.body).not.toMatch(/#token=/);
+    // The change is recorded once, as a change (not as a plain verification).
+    const kinds = await eventKinds(user.accessToken);
+    expect(kinds.filter((kind) => kind === 'EMAIL_CHANGED')).toHaveLength(1);
+    expect(kinds).not.toContain('EMAIL_VERIFIED');
     expect((await app.graphql(LOGIN, { email: newEmail, password: PASSWORD })).body.data?.login).toBeTruthy();
     expect((await app.graphql(LOGIN, { email: user.email, password: PASSWORD })).body.errors?.[0]?.extensions).toMatchObject({ reason: 'INVALID_CREDENTIALS' });
   });

@@ -163,4 +163,56 @@ describeWithChromium('the GraphQL IDE in a browser', () => {
     expect(problems).toEqual([]);
     await context.close();
   }, 60_000);
+
+  it('resets a forgotten password from the bar: asks for the link, takes the pasted token and signs in', async () => {
+    const user = await signUpUser(app);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${app.url}/graphql`);
+    await page.locator('.graphiql-execute-button').waitFor({ timeout: 20_000 });
+
+    await page.fill('#login input[name=email]', user.email);
+    await page.click('#forgot');
+    expect(await page.isVisible('#login')).toBe(false);
+    // The address typed for the login is carried over; /dev/mail is linked (development, no SMTP_URL).
+    expect(await page.inputValue('#reset-request input[name=email]')).toBe(user.email);
+    await page.locator('#dev-mail').waitFor({ state: 'visible' });
+    await page.click('#reset-request button');
+    await page.locator('#reset-password').waitFor({ state: 'visible' });
+
+    // What a person copies from /dev/mail: the whole link (the token follows "#token=").
+    let link: string | undefined;
+    for (let attempt = 0; attempt < 100 && link === undefined; attempt += 1) {
+      const mails = (await (await fetch(`${app.url}/dev/mail.json`)).json()) as Array<{ to: string; text: string }>;
+      link = mails.find((mail) => mail.to === user.email)?.text.match(/\S+\/reset-password#token=\S+/)?.[0];
+      if (link === undefined) await page.waitForTimeout(20);
+    }
+    expect(link).toBeDefined();
+    // A refused password says why and keeps the link usable.
+    await page.fill('#reset-password input[name=token]', link!);
+    await page.fill('#reset-password input[name=newPassword]', 'short');
+    await page.click('#reset-password button');
+    await page.waitForFunction(`/password/i.test(document.getElementById('status').textContent)`);
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: new URL('ide-reset-password.png', SCREENSHOT_DIR).pathname, fullPage: true });
+
+    const newPassword = 'a brand new passphrase';
+    await page.fill('#reset-password input[name=newPassword]', newPassword);
+    await page.click('#reset-password button');
+    await page.locator('#who').waitFor({ state: 'visible' });
+    expect(await page.textContent('#who')).toBe(`Signed in as ${user.email} (USER)`);
+    expect(await page.isVisible('#forgot-panel')).toBe(false);
+    await page.screenshot({ path: new URL('ide-reset-signed-in.png', SCREENSHOT_DIR).pathname, fullPage: true });
+
+    // The new password is the account's; the old one no longer works.
+    const login = /* GraphQL */ `mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }`;
+    expect((await app.graphql(login, { email: user.email, password: newPassword })).body.errors).toBeUndefined();
+    expect((await app.graphql(login, { email: user.email, password: user.password })).body.errors?.[0]?.extensions).toMatchObject({ reason: 'INVALID_CREDENTIALS' });
+    // The refused attempt (BAD_USER_INPUT answers HTTP 200) logs nothing in the console.
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
 });

@@ -53,7 +53,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       drainTimeoutSeconds: 10,
       clusterWorkers: undefined,
-      mail: { smtpUrl: undefined, from: 'Gatehouse <no-reply@localhost>', appUrl: undefined, maxPerAddress: 5, maxPerIp: 30 },
+      mail: { smtpUrl: undefined, from: 'Gatehouse <no-reply@localhost>', appUrl: undefined, maxPerAddress: 5, maxPerIp: 30, requireVerification: false },
     });
   });
 
@@ -96,6 +96,7 @@ describe('loadConfig', () => {
       APP_URL: 'https://app.example.com/',
       MAIL_MAX_PER_ADDRESS: '3',
       MAIL_MAX_PER_IP: '10',
+      REQUIRE_EMAIL_VERIFICATION: 'yes',
     });
     expect(config).toMatchObject({
       sessionMaxLifetimeSeconds: 86_400,
@@ -126,6 +127,7 @@ describe('loadConfig', () => {
         appUrl: 'https://app.example.com',
         maxPerAddress: 3,
         maxPerIp: 10,
+        requireVerification: true,
       },
     });
   });
@@ -200,6 +202,7 @@ describe('loadConfig', () => {
     [{ APP_URL: 'javascript:alert(1)' }, 'APP_URL: must be an http:// or https:// URL (the frontend that opens the links in mail)'],
     [{ MAIL_MAX_PER_ADDRESS: '0' }, 'MAIL_MAX_PER_ADDRESS: must be at least 1'],
     [{ MAIL_MAX_PER_IP: 'many' }, 'MAIL_MAX_PER_IP: must be a whole number'],
+    [{ REQUIRE_EMAIL_VERIFICATION: 'required' }, 'REQUIRE_EMAIL_VERIFICATION: must be one of true, false, 1, 0, yes, no, on, off'],
   ])('rejects %j with one line naming the variable', (env, line) => {
     expect(problemsOf(env)).toEqual([line]);
   });

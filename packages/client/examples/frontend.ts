@@ -7,7 +7,7 @@ export function createApiClient(uri: string, storage?: TokenStorage, onSessionEn
   return new ApolloClient({ link, cache: new InMemoryCache() });
 }
 
-// Sign in, then load the profile: `me` is typed from the schema ({ id, email, name, role, createdAt } | null).
+// Sign in, then load the profile: `me` is typed from the schema ({ id, email, emailVerified, name, role, createdAt } | null).
 export async function signInAndLoadProfile(client: ApolloClient, email: string, password: string) {
   await client.mutate({ mutation: LoginDocument, variables: { email, password } });
   const { data } = await client.query({ query: MeDocument, fetchPolicy: 'network-only' });

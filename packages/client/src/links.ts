@@ -51,7 +51,7 @@ export class SocketClosedError extends Error {
 
 const UNAUTHORIZED_CLOSE = 4401;
 // Mutations whose answer is an AuthPayload: its tokens become the session's.
-const SIGN_IN_FIELDS = new Set(['signUp', 'login', 'refreshToken', 'changePassword']);
+const SIGN_IN_FIELDS = new Set(['signUp', 'login', 'refreshToken', 'changePassword', 'resetPassword']);
 // Mutations that end the caller's session when they answer true.
 const SIGN_OUT_FIELDS = new Set(['logout', 'deleteAccount']);
 
@@ -62,7 +62,7 @@ const SIGN_OUT_FIELDS = new Set(['logout', 'deleteAccount']);
  *   failed with that token) and is retried with the new token;
  * - `SESSION_REVOKED`, `REFRESH_TOKEN_REUSED` and `REFRESH_TOKEN_INVALID` forget the
  *   tokens and call `onSessionEnded`;
- * - the answers of `login`, `signUp`, `refreshToken` and `changePassword` sign in, those
+ * - the answers of `login`, `signUp`, `refreshToken`, `changePassword` and `resetPassword` sign in, those
  *   of `logout` and `deleteAccount` sign out: the app just runs the mutations;
  * - subscriptions go over WebSocket with the token in `connection_init`; when the server
  *   closes the socket because the token expired, the kit refreshes and resubscribes.

@@ -82,7 +82,7 @@ export interface SessionOptions {
 export interface Session {
   /** The current access token, or null when signed out. */
   accessToken(): Promise<string | null>;
-  /** Stores the tokens of a `login`, `signUp`, `refreshToken` or `changePassword` answer. */
+  /** Stores the tokens of a `login`, `signUp`, `refreshToken`, `changePassword` or `resetPassword` answer. */
   signIn(tokens: GatehouseTokens): Promise<void>;
   /** Forgets the tokens (after `logout`, or to sign out locally). */
   signOut(): Promise<void>;

@@ -13,6 +13,8 @@ import { createMailOutboxRepository } from './mail-outbox-repository.js';
 import { composePasswordChangedMail } from './mail-templates.js';
 import { startMailSender, type MailSenderOptions } from './mail-sender.js';
 import { createSmtpTransport } from './smtp-transport.js';
+import { createUnverifiedScopeLimiter } from './unverified-scope-limit.js';
+import { userChanged } from '../../users/user-changed.js';
 
 export interface EmailModuleOptions {
   /** The outbox sender's timings (tests shorten the retries). */
@@ -83,6 +85,12 @@ export function createEmailModule(options: EmailModuleOptions = {}): GatehouseMo
         // After this transaction commits: the sender claims only committed rows.
         deps.inBackground(async () => deps.wake());
       });
+      if (config.mail.requireVerification) {
+        const verifiedEmails = kernel.createReadCache<string | null>();
+        kernel.on(userChanged, ({ userId }) => verifiedEmails.invalidate(userId));
+        kernel.onReset(() => verifiedEmails.clear());
+        kernel.services.scopeLimits.add(createUnverifiedScopeLimiter(accounts, verifiedEmails));
+      }
       const verifiedEmailOf = defineLoader((userIds: readonly string[]) => accounts.findVerifiedEmails(userIds));
       return {
         resolvers: createEmailResolvers(deps, verifiedEmailOf),

@@ -36,9 +36,11 @@ export async function resetPassword(
     return link.userId;
   });
   deps.wake();
+  // The address is verified now: every instance forgets what it cached about it.
+  await deps.core.onUserChanged(userId);
   await deps.core.sessions.revokeAllOfUser(userId, 'password_changed');
   const session = await deps.core.sessions.start(userId, origin.userAgent);
   const user = await deps.core.users.findById(userId);
   if (user === null) throw invalidEmailToken();
-  return issueAuthPayload(deps.core.accessTokens, user, session);
+  return issueAuthPayload(deps.core, user, session);
 }

@@ -29,11 +29,10 @@ export async function verifyEmail(deps: EmailDependencies, token: string, origin
     await deps.audit(tx, { kind: 'EMAIL_CHANGED', userId: link.userId, origin });
     return { userId: link.userId, changed: true };
   });
-  if (changed) {
-    deps.wake();
-    // Every instance forgets the cached user, whose address changed.
-    await deps.core.onUserChanged(userId);
-  }
+  if (changed) deps.wake();
+  // Every instance forgets the cached user (whose address may have changed) and its
+  // verification, so REQUIRE_EMAIL_VERIFICATION's `read` limit lifts on the next request.
+  await deps.core.onUserChanged(userId);
   const user = await deps.core.users.findById(userId);
   if (user === null) throw invalidEmailToken();
   return user;
