@@ -16,7 +16,8 @@ afterEach(() => {
 
 function runCluster(env: Record<string, string>) {
   const child = spawn(process.execPath, [CLUSTER], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', JWT_SECRET: 'c'.repeat(40), ...env },
+    // Other test files sign up from 127.0.0.1 on the same database: no per-address sign-up limit here.
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', JWT_SECRET: 'c'.repeat(40), SIGNUP_MAX_PER_IP: '1000000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.push(child);
