@@ -50,6 +50,8 @@ export const CONTRACT_REASONS = [
   'EMAIL_TOKEN_EXPIRED',
   'EXECUTION_TIMEOUT',
   'RESPONSE_TOO_LARGE',
+  'MFA_REQUIRED',
+  'MFA_CODE_INVALID',
 ] as const;
 
 /** A contract `extensions.reason`: which way a request was UNAUTHENTICATED or its input bad. */
@@ -68,6 +70,7 @@ export const CONTRACT_REASON = Object.freeze(
 export type AppErrorCode =
   | AuthenticationErrorCode
   | 'FORBIDDEN'
+  | 'MFA_REQUIRED'
   | 'NOT_FOUND'
   | 'INVALID_INPUT'
   | 'EMAIL_TAKEN'
@@ -103,6 +106,7 @@ export type AuthenticationErrorCode = Extract<
   | 'REFRESH_TOKEN_REUSED'
   | 'INVALID_CREDENTIALS'
   | 'ACCOUNT_DISABLED'
+  | 'MFA_CODE_INVALID'
 >;
 
 const AUTHENTICATION_MESSAGES: Record<AuthenticationErrorCode, string> = {
@@ -115,6 +119,7 @@ const AUTHENTICATION_MESSAGES: Record<AuthenticationErrorCode, string> = {
     'This refresh token was already used; the session has been ended to protect the account. Log in again.',
   INVALID_CREDENTIALS: 'The email or password is incorrect.',
   ACCOUNT_DISABLED: 'This account has been disabled by an administrator.',
+  MFA_CODE_INVALID: 'The code is wrong, already used or malformed.',
 };
 
 /** A token or credential that is absent where one is required, or present and unusable. */
@@ -145,6 +150,14 @@ export class ForbiddenError extends AppError {
   constructor(message = 'You are not allowed to do this.') {
     super('FORBIDDEN', message);
     this.name = 'ForbiddenError';
+  }
+}
+
+/** The session owes a second factor: only verifyMfa, logout and me until it is proved. */
+export class MfaRequiredError extends AppError {
+  constructor(message = 'This session must first prove a second factor with verifyMfa.') {
+    super('MFA_REQUIRED', message);
+    this.name = 'MfaRequiredError';
   }
 }
 

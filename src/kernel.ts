@@ -3,6 +3,7 @@ import { createDeviceTokens } from './auth/device-token.js';
 import { createLoginThrottle, createSignUpThrottle } from './auth/login-throttle.js';
 import { createPasswordHasher, type HashingLimits } from './auth/password.js';
 import { createPasswordChangedHooks } from './auth/password-changed.js';
+import { createSecondFactorGate } from './auth/second-factor.js';
 import { createSessionCache } from './auth/session-cache.js';
 import { createSessionStore } from './auth/session-store.js';
 import { sessionsRevoked } from './auth/sessions-revoked.js';
@@ -117,6 +118,7 @@ export async function createKernel(
       options.onTokenVerified,
     ),
     signUpThrottle: createSignUpThrottle(database.db, { maxPerIp: config.signUpMaxPerIp }),
+    secondFactor: createSecondFactorGate(),
   };
 
   const clashes = await services.users.normalizeStoredEmails();
@@ -148,6 +150,7 @@ export async function createKernel(
     onReset: (listener) => database.changes.onReset(listener),
     createReadCache: newReadCache,
     recordAuditEvent,
+    deriveSecret: (purpose: string) => deriveSecret(signingKey, purpose),
     close: () => clearInterval(purgeTimer),
   };
 }

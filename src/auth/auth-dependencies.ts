@@ -5,6 +5,7 @@ import type { DeviceTokens } from './device-token.js';
 import type { LoginThrottle, SignUpThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password.js';
 import type { PasswordChangedHooks } from './password-changed.js';
+import type { SecondFactorGate } from './second-factor.js';
 import type { SessionCache } from './session-cache.js';
 import type { SessionStore } from './session-store.js';
 
@@ -22,4 +23,6 @@ export interface AuthDependencies {
   /** What modules do, in the same transaction, when a signed-in user changes their password. */
   readonly passwordChanged: PasswordChangedHooks;
   readonly signUpThrottle: SignUpThrottle;
+  /** Whether a sign-in must be followed by a second factor (MFA on). */
+  readonly secondFactor: SecondFactorGate;
 }

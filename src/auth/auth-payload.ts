@@ -3,6 +3,9 @@ import { scopesForRole } from '../users/roles.js';
 import type { UserRecord } from '../users/user-record.js';
 import type { StartedSession } from './session-store.js';
 
+/** The only scope of a token whose session owes a second factor. */
+export const MFA_SCOPE = 'mfa';
+
 /** What signUp, login and refreshToken return: a token pair and its user. */
 export interface AuthPayloadRecord {
   readonly accessToken: string;
@@ -11,6 +14,8 @@ export interface AuthPayloadRecord {
   /** Seconds until the access token expires. */
   readonly expiresIn: number;
   readonly user: UserRecord;
+  /** The session owes a second factor: the access token has scope `mfa`, good for verifyMfa, logout and me. */
+  readonly mfaRequired: boolean;
 }
 
 /** Signs an access token for the session and pairs it with the session's refresh token. */
@@ -19,11 +24,15 @@ export function issueAuthPayload(
   user: UserRecord,
   session: StartedSession,
 ): AuthPayloadRecord {
+  const { assurance } = session;
   const { token, expiresIn } = accessTokens.sign({
     userId: user.id,
     sessionId: session.sessionId,
     role: user.role,
-    scope: scopesForRole(user.role).join(' '),
+    scope: assurance.mfaPending ? MFA_SCOPE : scopesForRole(user.role).join(' '),
+    authTime: Math.floor(assurance.authTime.getTime() / 1000),
+    aal: assurance.aal,
+    amr: assurance.amr,
     notAfter: Math.floor(session.endsAt.getTime() / 1000),
   });
   return {
@@ -32,5 +41,6 @@ export function issueAuthPayload(
     tokenType: 'Bearer',
     expiresIn,
     user,
+    mfaRequired: assurance.mfaPending,
   };
 }

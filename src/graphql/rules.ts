@@ -1,5 +1,5 @@
 import { rule } from 'graphql-shield';
-import { AuthenticationError, ForbiddenError } from '../errors.js';
+import { AuthenticationError, ForbiddenError, MfaRequiredError } from '../errors.js';
 import type { UserRecord } from '../users/user-record.js';
 import type { GraphQLContext } from './context.js';
 
@@ -7,15 +7,28 @@ import type { GraphQLContext } from './context.js';
 // They *return* coded errors: shield turns a thrown error into a bare denial.
 // `no_cache`: each rule is a property read, cheaper than shield's cache lookup.
 
+// A session that owes a second factor passes only isSignedIn (verifyMfa, logout) and the
+// caller's own fields of `me`; every other rule refuses it with MFA_REQUIRED.
+
+/** A token, of any session; a session owing a second factor is refused MFA_REQUIRED. */
 export const isAuthenticated = rule('isAuthenticated', { cache: 'no_cache' })(
+  (_parent, _args, ctx: GraphQLContext) => {
+    if (ctx.viewer === null) return new AuthenticationError('TOKEN_MISSING', 'This requires an access token.');
+    return !ctx.viewer.mfaPending || new MfaRequiredError();
+  },
+);
+
+/** A token, even of a session that still owes its second factor: verifyMfa and logout only. */
+export const isSignedIn = rule('isSignedIn', { cache: 'no_cache' })(
   (_parent, _args, ctx: GraphQLContext) =>
-    ctx.viewer !== null ||
-    new AuthenticationError('TOKEN_MISSING', 'This requires an access token.'),
+    ctx.viewer !== null || new AuthenticationError('TOKEN_MISSING', 'This requires an access token.'),
 );
 
 export const isAdmin = rule('isAdmin', { cache: 'no_cache' })(
-  (_parent, _args, ctx: GraphQLContext) =>
-    ctx.viewer?.role === 'ADMIN' || new ForbiddenError('This requires the ADMIN role.'),
+  (_parent, _args, ctx: GraphQLContext) => {
+    if (ctx.viewer?.mfaPending === true) return new MfaRequiredError();
+    return ctx.viewer?.role === 'ADMIN' || new ForbiddenError('This requires the ADMIN role.');
+  },
 );
 
 /** `User.email`: the user themselves (or one whose credentials this request proved) or an admin; anyone else gets null and FORBIDDEN. */
@@ -30,5 +43,6 @@ export const canSeeEmail = rule('canSeeEmail', { cache: 'no_cache' })(
 /** The caller's current role grants the `write` scope (USER, ADMIN). */
 export const canWrite = rule('canWrite', { cache: 'no_cache' })(
   (_parent, _args, ctx: GraphQLContext) =>
-    ctx.viewer?.scopes.has('write') === true || new ForbiddenError('This requires the "write" scope.'),
+    (ctx.viewer?.mfaPending !== true && ctx.viewer?.scopes.has('write') === true) ||
+    (ctx.viewer?.mfaPending === true ? new MfaRequiredError() : new ForbiddenError('This requires the "write" scope.')),
 );

@@ -6,6 +6,7 @@ import type { AuthPayloadRecord } from '../../auth/auth-payload.js';
 import type { SessionView } from '../../auth/session-management.js';
 import type { PostRecord } from '../../modules/posts/post-record.js';
 import type { AuditEventRecord } from '../../modules/audit/audit-event-record.js';
+import type { MfaEnrollmentRecord } from '../../modules/mfa/start-mfa-enrollment.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -113,6 +114,12 @@ export type AuthPayload = {
   /** Seconds until the access token expires. */
   expiresIn: Scalars['Int']['output'];
   /**
+   * True when the account has MFA on and this session has not proved the second factor
+   * yet: the access token has `aal: 1` and scope `mfa`, and is good only for `verifyMfa`,
+   * `logout` and `me`; anything else is `FORBIDDEN` with `reason: MFA_REQUIRED`.
+   */
+  mfaRequired: Scalars['Boolean']['output'];
+  /**
    * An opaque token for `refreshToken`, valid until it is used or its session ends or
    * idles out. Keep it secret: it is shown once and stored by the server only as a hash.
    */
@@ -121,6 +128,17 @@ export type AuthPayload = {
   tokenType: Scalars['String']['output'];
   /** The authenticated user. */
   user: User;
+};
+
+/** What an authenticator app needs to enroll: shown once, while the enrollment is pending. */
+export type MfaEnrollment = {
+  __typename?: 'MfaEnrollment';
+  /** The `otpauth://totp/…` URL (SHA-1, 6 digits, 30 s) the QR code holds. */
+  otpauthUrl: Scalars['String']['output'];
+  /** The URL as an SVG QR code, to show to the user. */
+  qrCodeSvg: Scalars['String']['output'];
+  /** The TOTP secret in base32, for typing into an app by hand. */
+  secret: Scalars['String']['output'];
 };
 
 /** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
@@ -135,6 +153,13 @@ export type Mutation = {
    * gets a fresh token pair.
    */
   changePassword: AuthPayload;
+  /**
+   * Turns MFA on once `code` (from the authenticator app) matches the pending secret, and
+   * returns 10 recovery codes: shown this once, stored only as hashes, each good once.
+   * A wrong or malformed code, or no pending enrollment, is `UNAUTHENTICATED` with
+   * `reason: MFA_CODE_INVALID`; wrong codes count against `RATE_LIMITED` limits.
+   */
+  confirmMfaEnrollment: Array<Scalars['String']['output']>;
   /** Creates a draft. Requires the `write` scope (USER or ADMIN). Empty or oversize text: `BAD_USER_INPUT`. */
   createPost: Post;
   /**
@@ -145,6 +170,11 @@ export type Mutation = {
   deleteAccount: Scalars['Boolean']['output'];
   /** Deletes a post. Same rules as `updatePost`. */
   deletePost: Scalars['Boolean']['output'];
+  /**
+   * Turns MFA off (the secret and recovery codes are deleted); false if it was off. With MFA
+   * on, it needs a session that proved the second factor, else `FORBIDDEN`.
+   */
+  disableMfa: Scalars['Boolean']['output'];
   /**
    * Starts a session. A wrong email or password is `UNAUTHENTICATED` with
    * `extensions.reason = INVALID_CREDENTIALS`; the two cases cannot be told apart.
@@ -167,6 +197,11 @@ export type Mutation = {
    * the whole request a 401.
    */
   refreshToken: AuthPayload;
+  /**
+   * Replaces the recovery codes with 10 new ones (shown once). Needs MFA on and a session
+   * that proved the second factor, else `FORBIDDEN`.
+   */
+  regenerateRecoveryCodes: Array<Scalars['String']['output']>;
   /** Mails the caller a link (`APP_URL/verify-email#token=…`, valid 24 h) that verifies their current address. Limited to 5 per address per hour and 30 per client IP per hour (`RATE_LIMITED`). */
   requestEmailVerification: Scalars['Boolean']['output'];
   /** Mails a password reset link (`APP_URL/reset-password#token=…`, valid 1 h) if an account has this address. Always `true`, in the same time whether or not the address is registered. Limited like `requestEmailVerification`, unknown addresses counted too. */
@@ -202,6 +237,12 @@ export type Mutation = {
    */
   signUp: AuthPayload;
   /**
+   * Starts enrolling a TOTP authenticator: a new secret, kept encrypted and pending until
+   * `confirmMfaEnrollment`. MFA is not on yet. With MFA already on, it needs a session that
+   * proved the second factor (`verifyMfa`), else `FORBIDDEN`.
+   */
+  startMfaEnrollment: MfaEnrollment;
+  /**
    * Changes a post's title or body. The author or an ADMIN, with the `write` scope.
    * `NOT_FOUND` when the post does not exist or is a draft the caller cannot see;
    * `FORBIDDEN` when it is visible but not theirs.
@@ -209,6 +250,15 @@ export type Mutation = {
   updatePost: Post;
   /** Uses a link from `requestEmailVerification` or `changeEmail`: marks the address verified, or makes the new address the account's (and tells the old one). Anonymous callers allowed. Bad, used or replaced token: `BAD_USER_INPUT` with reason `EMAIL_TOKEN_INVALID`; expired: `EMAIL_TOKEN_EXPIRED`. */
   verifyEmail: User;
+  /**
+   * Proves the second factor for this session with a TOTP code or an unused recovery code,
+   * and returns the same session's new tokens with `aal: 2`, `amr: ["pwd","otp"]` and a
+   * fresh `auth_time` (its earlier refresh token stops working). Callable with the `mfa`
+   * token `login` and `resetPassword` return. A wrong, already used or malformed code is
+   * `UNAUTHENTICATED` with `reason: MFA_CODE_INVALID` (HTTP 200); wrong codes are limited
+   * per session and per account (`RATE_LIMITED`).
+   */
+  verifyMfa: AuthPayload;
 };
 
 
@@ -223,6 +273,12 @@ export type MutationChangeEmailArgs = {
 export type MutationChangePasswordArgs = {
   currentPassword: Scalars['String']['input'];
   newPassword: Scalars['String']['input'];
+};
+
+
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
+export type MutationConfirmMfaEnrollmentArgs = {
+  code: Scalars['String']['input'];
 };
 
 
@@ -328,6 +384,12 @@ export type MutationUpdatePostArgs = {
 /** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationVerifyEmailArgs = {
   token: Scalars['String']['input'];
+};
+
+
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
+export type MutationVerifyMfaArgs = {
+  code: Scalars['String']['input'];
 };
 
 /** Where a page of a connection ends (Relay cursor connections). */
@@ -511,6 +573,8 @@ export type User = {
   emailVerified?: Maybe<Scalars['Boolean']['output']>;
   /** The user's stable identifier; the access token's `sub`. */
   id: Scalars['ID']['output'];
+  /** Whether the user has MFA (TOTP) on. Visible to the user themselves and admins, as `email` is. */
+  mfaEnabled?: Maybe<Scalars['Boolean']['output']>;
   /** The display name, if one was given. */
   name?: Maybe<Scalars['String']['output']>;
   /** The user's posts, newest first: published ones, and drafts too for the user and admins. */
@@ -628,6 +692,7 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  MfaEnrollment: ResolverTypeWrapper<MfaEnrollmentRecord>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Post: ResolverTypeWrapper<PostRecord>;
@@ -653,6 +718,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  MfaEnrollment: MfaEnrollmentRecord;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Post: PostRecord;
@@ -691,6 +757,7 @@ export type AuditEventEdgeResolvers<ContextType = GraphQLContext, ParentType ext
 export type AuthPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   expiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mfaRequired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   tokenType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
@@ -700,16 +767,25 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type MfaEnrollmentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MfaEnrollment'] = ResolversParentTypes['MfaEnrollment']> = {
+  otpauthUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  qrCodeSvg?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   changeEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationChangeEmailArgs, 'currentPassword' | 'newEmail'>>;
   changePassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
+  confirmMfaEnrollment?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationConfirmMfaEnrollmentArgs, 'code'>>;
   createPost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationCreatePostArgs, 'body' | 'title'>>;
   deleteAccount?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'password'>>;
   deletePost?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeletePostArgs, 'id'>>;
+  disableMfa?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'email' | 'password'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'allSessions'>>;
   publishPost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationPublishPostArgs, 'id'>>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshToken'>>;
+  regenerateRecoveryCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   requestEmailVerification?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
   resetPassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
@@ -718,8 +794,10 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   setUserDisabled?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserDisabledArgs, 'disabled' | 'userId'>>;
   setUserRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'role' | 'userId'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'email' | 'password'>>;
+  startMfaEnrollment?: Resolver<ResolversTypes['MfaEnrollment'], ParentType, ContextType>;
   updatePost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationUpdatePostArgs, 'id'>>;
   verifyEmail?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
+  verifyMfa?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationVerifyMfaArgs, 'code'>>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -777,6 +855,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   emailVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  mfaEnabled?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   posts?: Resolver<ResolversTypes['PostConnection'], ParentType, ContextType, RequireFields<UserPostsArgs, 'first'>>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
@@ -799,6 +878,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  MfaEnrollment?: MfaEnrollmentResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Post?: PostResolvers<ContextType>;

@@ -37,7 +37,10 @@ export async function resetPassword(
   });
   deps.wake();
   await deps.core.sessions.revokeAllOfUser(userId, 'password_changed');
-  const session = await deps.core.sessions.start(userId, origin.userAgent);
+  // A reset link proves the mailbox, not the second factor: with MFA on, the session still owes it.
+  const session = await deps.core.sessions.start(userId, origin.userAgent, {
+    mfaPending: await deps.core.secondFactor.isRequiredFor(userId),
+  });
   const user = await deps.core.users.findById(userId);
   if (user === null) throw invalidEmailToken();
   return issueAuthPayload(deps.core.accessTokens, user, session);
