@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { Secret, TOTP } from 'otpauth';
+import { signUpWithMfa, totpCode, wrongCode } from '../helpers/mfa-operations.js';
 import { createPost } from '../helpers/operations.js';
 import { claimsOf } from '../helpers/token-claims.js';
 import { outcome, PASSWORD, signUpUser, uniqueEmail, useTestApp, type GraphQLTarget } from '../helpers/test-app.js';
@@ -24,12 +24,6 @@ interface Payload {
   user: { id: string; email: string; mfaEnabled: boolean | null };
 }
 
-/** The TOTP code an authenticator app holding `secret` shows `steps` steps from `at`. */
-function totpCode(secret: string, at: number, steps = 0): string {
-  const totp = new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) });
-  return totp.generate({ timestamp: at + steps * 30_000 });
-}
-
 async function call(target: GraphQLTarget, query: string, variables: Record<string, unknown>, token?: string) {
   return target.graphql(query, variables, token === undefined ? {} : { token });
 }
@@ -46,19 +40,7 @@ async function verify(token: string, code: string): Promise<Payload> {
   return response.body.data!.verifyMfa as Payload;
 }
 
-/**
- * A user with MFA on. `at` is when the enrollment code was computed: its step is spent,
- * so the next TOTP this account accepts is `totpCode(secret, at, 1)`.
- */
-async function enrolledUser() {
-  const user = await signUpUser(app);
-  const started = await call(app, START, {}, user.accessToken);
-  const { secret } = started.body.data!.startMfaEnrollment as { secret: string };
-  const at = Date.now();
-  const confirmed = await call(app, CONFIRM, { code: totpCode(secret, at) }, user.accessToken);
-  expect(confirmed.body.errors).toBeUndefined();
-  return { ...user, secret, at, recoveryCodes: confirmed.body.data!.confirmMfaEnrollment as string[] };
-}
+const enrolledUser = () => signUpWithMfa(app);
 
 function expectCodeInvalid(response: { status: number; body: { errors?: unknown[] } }) {
   expect(response.status).toBe(200);
@@ -88,7 +70,7 @@ describe('MFA enrollment', () => {
     // Not on yet: neither a pending enrollment nor a wrong code turns it on.
     expect((await call(app, ME, {}, user.accessToken)).body.data!.me).toMatchObject({ mfaEnabled: false });
     const at = Date.now();
-    const wrong = String((Number(totpCode(enrollment.secret, at)) + 1) % 1_000_000).padStart(6, '0');
+    const wrong = wrongCode(totpCode(enrollment.secret, at));
     expectCodeInvalid(await call(app, CONFIRM, { code: wrong }, user.accessToken));
     expectCodeInvalid(await call(app, CONFIRM, { code: 'not a code' }, user.accessToken));
     expect((await call(app, ME, {}, user.accessToken)).body.data!.me).toMatchObject({ mfaEnabled: false });
@@ -151,6 +133,13 @@ describe('signing in with MFA on', () => {
     expect(claimsOf(refreshed.accessToken)).toMatchObject({ scope: 'mfa', aal: 1, amr: ['pwd'] });
     expect(outcome(await call(app, '{ mySessions { id } }', {}, refreshed.accessToken))).toMatchObject({ reason: 'MFA_REQUIRED' });
 
+    // Public fields stay public, but nothing the account alone may read: its drafts read as anonymous.
+    const draftId = await createPost(app, user.accessToken);
+    const draft = await call(app, 'query ($id: ID!) { post(id: $id) { id } }', { id: draftId }, first.accessToken);
+    expect(draft.body).toEqual({ data: { post: null } });
+    const drafts = await call(app, '{ me { posts { totalCount } } }', {}, first.accessToken);
+    expect(drafts.body.data).toEqual({ me: { posts: { totalCount: 0 } } });
+
     // logout is allowed.
     const second = await login(user.email);
     expect((await call(app, 'mutation { logout }', {}, second.accessToken)).body).toEqual({ data: { logout: true } });
@@ -183,7 +172,7 @@ describe('signing in with MFA on', () => {
     const user = await enrolledUser();
     const session = await login(user.email);
     const next = totpCode(user.secret, user.at, 1);
-    const wrong = String((Number(next) + 1) % 1_000_000).padStart(6, '0');
+    const wrong = wrongCode(next);
     expectCodeInvalid(await call(app, VERIFY, { code: wrong }, session.accessToken));
     // The code confirmation used: its step is spent.
     expectCodeInvalid(await call(app, VERIFY, { code: totpCode(user.secret, user.at) }, session.accessToken));
@@ -243,7 +232,7 @@ describe('signing in with MFA on', () => {
 describe('wrong-code limits', () => {
   it('limits wrong codes per session (5) and per account (10), the right code included once limited', async () => {
     const user = await enrolledUser();
-    const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+    const wrong = wrongCode;
     const right = totpCode(user.secret, user.at, 1);
     const a = await login(user.email);
     for (let i = 0; i < 5; i++) expectCodeInvalid(await call(app, VERIFY, { code: wrong(right) }, a.accessToken));
@@ -261,7 +250,7 @@ describe('wrong-code limits', () => {
   it('records MFA_FAILED for a wrong code', async () => {
     const user = await enrolledUser();
     const session = await login(user.email);
-    expectCodeInvalid(await call(app, VERIFY, { code: String((Number(totpCode(user.secret, user.at, 1)) + 1) % 1_000_000).padStart(6, '0') }, session.accessToken));
+    expectCodeInvalid(await call(app, VERIFY, { code: wrongCode(totpCode(user.secret, user.at, 1)) }, session.accessToken));
     const proved = await verify(session.accessToken, totpCode(user.secret, user.at, 1));
     const events = (await call(app, MY_EVENTS, {}, proved.accessToken)).body.data!.mySecurityEvents as {
       edges: Array<{ node: { kind: string } }>;
