@@ -52,6 +52,7 @@ export const CONTRACT_REASONS = [
   'RESPONSE_TOO_LARGE',
   'MFA_REQUIRED',
   'MFA_CODE_INVALID',
+  'REAUTH_REQUIRED',
 ] as const;
 
 /** A contract `extensions.reason`: which way a request was UNAUTHENTICATED or its input bad. */
@@ -71,6 +72,7 @@ export type AppErrorCode =
   | AuthenticationErrorCode
   | 'FORBIDDEN'
   | 'MFA_REQUIRED'
+  | 'REAUTH_REQUIRED'
   | 'NOT_FOUND'
   | 'INVALID_INPUT'
   | 'EMAIL_TAKEN'
@@ -158,6 +160,14 @@ export class MfaRequiredError extends AppError {
   constructor(message = 'This session must first prove a second factor with verifyMfa.') {
     super('MFA_REQUIRED', message);
     this.name = 'MfaRequiredError';
+  }
+}
+
+/** A sensitive operation from a session whose last authentication is too old, or (MFA on) not aal 2. */
+export class ReauthRequiredError extends AppError {
+  constructor(message = 'This needs a recent authentication: call reauthenticate, then retry.') {
+    super('REAUTH_REQUIRED', message);
+    this.name = 'ReauthRequiredError';
   }
 }
 

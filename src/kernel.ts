@@ -119,6 +119,7 @@ export async function createKernel(
     ),
     signUpThrottle: createSignUpThrottle(database.db, { maxPerIp: config.signUpMaxPerIp }),
     secondFactor: createSecondFactorGate(),
+    reauthMaxAgeSeconds: config.reauthMaxAgeSeconds,
   };
 
   const clashes = await services.users.normalizeStoredEmails();

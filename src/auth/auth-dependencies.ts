@@ -25,4 +25,6 @@ export interface AuthDependencies {
   readonly signUpThrottle: SignUpThrottle;
   /** Whether a sign-in must be followed by a second factor (MFA on). */
   readonly secondFactor: SecondFactorGate;
+  /** REAUTH_MAX_AGE_SECONDS: how recent an authentication the step-up rule asks for. */
+  readonly reauthMaxAgeSeconds: number;
 }

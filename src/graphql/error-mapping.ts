@@ -18,6 +18,7 @@ export const ERROR_EXTENSIONS: Record<AppErrorCode, { code: ContractCode; reason
   MFA_CODE_INVALID: { code: 'UNAUTHENTICATED', reason: 'MFA_CODE_INVALID' },
   FORBIDDEN: { code: 'FORBIDDEN' },
   MFA_REQUIRED: { code: 'FORBIDDEN', reason: 'MFA_REQUIRED' },
+  REAUTH_REQUIRED: { code: 'FORBIDDEN', reason: 'REAUTH_REQUIRED' },
   NOT_FOUND: { code: 'NOT_FOUND' },
   INVALID_INPUT: { code: 'BAD_USER_INPUT' },
   EMAIL_TAKEN: { code: 'BAD_USER_INPUT', reason: 'EMAIL_TAKEN' },

@@ -1,5 +1,5 @@
 import { rule } from 'graphql-shield';
-import { AuthenticationError, ForbiddenError, MfaRequiredError } from '../errors.js';
+import { AuthenticationError, ForbiddenError, MfaRequiredError, ReauthRequiredError } from '../errors.js';
 import type { UserRecord } from '../users/user-record.js';
 import type { GraphQLContext } from './context.js';
 
@@ -17,6 +17,35 @@ export const isAuthenticated = rule('isAuthenticated', { cache: 'no_cache' })(
     return !ctx.viewer.mfaPending || new MfaRequiredError();
   },
 );
+
+/**
+ * Step-up, for sensitive operations: a signed-in caller whose session authenticated within
+ * REAUTH_MAX_AGE_SECONDS and, when the user has MFA on, proved the second factor (aal 2);
+ * otherwise FORBIDDEN / REAUTH_REQUIRED (reauthenticate renews it). Mark an operation
+ * with it in its module's rules: `myMutation: requiresRecentAuthentication`.
+ */
+export const requiresRecentAuthentication = rule('requiresRecentAuthentication', { cache: 'no_cache' })(
+  (_parent, _args, ctx: GraphQLContext) => checkRecentAuthentication(ctx, false),
+);
+
+/** `logout`: any session may end itself; ending all of them (`allSessions: true`) is a step-up operation. */
+export const mayLogOut = rule('mayLogOut', { cache: 'no_cache' })(
+  (_parent, args: { allSessions?: boolean | null }, ctx: GraphQLContext) =>
+    args.allSessions === true ? checkRecentAuthentication(ctx, true) : ctx.viewer !== null || missingToken(),
+);
+
+async function checkRecentAuthentication(ctx: GraphQLContext, allowMfaPending: boolean): Promise<true | Error> {
+  const { viewer } = ctx;
+  if (viewer === null) return missingToken();
+  if (viewer.mfaPending && !allowMfaPending) return new MfaRequiredError();
+  const fresh = Date.now() - viewer.authTime.getTime() <= ctx.services.reauthMaxAgeSeconds * 1000;
+  if (fresh && (viewer.aal === 2 || !(await ctx.services.secondFactor.isRequiredFor(viewer.userId)))) return true;
+  return new ReauthRequiredError();
+}
+
+function missingToken(): AuthenticationError {
+  return new AuthenticationError('TOKEN_MISSING', 'This requires an access token.');
+}
 
 /** A token, even of a session that still owes its second factor: verifyMfa and logout only. */
 export const isSignedIn = rule('isSignedIn', { cache: 'no_cache' })(

@@ -213,7 +213,7 @@ describe('signing in with MFA on', () => {
     const user = await enrolledUser();
     // The session that enrolled signed in with the password alone (aal 1).
     for (const query of [DISABLE, REGENERATE, START]) {
-      expect(outcome(await call(app, query, {}, user.accessToken))).toMatchObject({ code: 'FORBIDDEN' });
+      expect(outcome(await call(app, query, {}, user.accessToken))).toMatchObject({ code: 'FORBIDDEN', reason: 'REAUTH_REQUIRED' });
     }
     const proved = await verify(user.accessToken, totpCode(user.secret, user.at, 1));
     expect((await call(app, DISABLE, {}, proved.accessToken)).body).toEqual({ data: { disableMfa: true } });

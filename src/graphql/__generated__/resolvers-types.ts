@@ -144,13 +144,14 @@ export type MfaEnrollment = {
 /** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Mails a link to `newEmail`; the account's address changes only when it is used (`verifyEmail`), and the old address is told. Needs the current password (wrong ones count towards the login limit). */
+  /** Mails a link to `newEmail`; the account's address changes only when it is used (`verifyEmail`), and the old address is told. Needs the current password (wrong ones count towards the login limit). Step-up: needs a recent authentication (`FORBIDDEN` / `REAUTH_REQUIRED`). */
   changeEmail: Scalars['Boolean']['output'];
   /**
    * Changes the caller's password. A wrong current password is `UNAUTHENTICATED` with
    * `reason: INVALID_CREDENTIALS`; a new password outside 8–256 characters is
    * `BAD_USER_INPUT` on field `newPassword`. Every other session is revoked; this one
    * gets a fresh token pair.
+   * Step-up: needs a recent authentication (`FORBIDDEN` / `REAUTH_REQUIRED`).
    */
   changePassword: AuthPayload;
   /**
@@ -166,13 +167,14 @@ export type Mutation = {
    * Deletes the caller's account after checking the password: every session is revoked
    * and the user's data deleted. The last ADMIN cannot: `BAD_USER_INPUT` with
    * `reason: "LAST_ADMIN"` on `password`.
+   * Step-up: needs a recent authentication (`FORBIDDEN` / `REAUTH_REQUIRED`).
    */
   deleteAccount: Scalars['Boolean']['output'];
   /** Deletes a post. Same rules as `updatePost`. */
   deletePost: Scalars['Boolean']['output'];
   /**
-   * Turns MFA off (the secret and recovery codes are deleted); false if it was off. With MFA
-   * on, it needs a session that proved the second factor, else `FORBIDDEN`.
+   * Turns MFA off (the secret and recovery codes are deleted); false if it was off. Step-up:
+   * needs a recent authentication with the second factor (`FORBIDDEN` / `REAUTH_REQUIRED`).
    */
   disableMfa: Scalars['Boolean']['output'];
   /**
@@ -183,10 +185,20 @@ export type Mutation = {
   /**
    * Ends the caller's session (its access and refresh tokens stop working within a second),
    * or with `allSessions: true` every session of the caller. Requires an access token.
+   * Step-up for `allSessions: true`: needs a recent authentication (`REAUTH_REQUIRED`).
    */
   logout: Scalars['Boolean']['output'];
   /** Publishes a post (idempotent). Same rules as `updatePost`. */
   publishPost: Post;
+  /**
+   * Step-up: proves a factor again and returns the same session's new tokens with a fresh
+   * `auth_time` (its earlier refresh token stops working), so operations marked
+   * `requiresRecentAuthentication` pass for `REAUTH_MAX_AGE_SECONDS`. With MFA on, `code`
+   * is required (and the session becomes `aal: 2`); otherwise `password` is. A wrong
+   * password is `UNAUTHENTICATED` / `INVALID_CREDENTIALS`, a wrong code `MFA_CODE_INVALID`;
+   * both count towards their `RATE_LIMITED` limits. A missing one is `BAD_USER_INPUT`.
+   */
+  reauthenticate: AuthPayload;
   /**
    * Exchanges a refresh token for a new token pair; the presented token is spent.
    * Presenting a spent token again within REFRESH_REUSE_GRACE_SECONDS (concurrent tabs)
@@ -198,8 +210,8 @@ export type Mutation = {
    */
   refreshToken: AuthPayload;
   /**
-   * Replaces the recovery codes with 10 new ones (shown once). Needs MFA on and a session
-   * that proved the second factor, else `FORBIDDEN`.
+   * Replaces the recovery codes with 10 new ones (shown once). Needs MFA on. Step-up: needs
+   * a recent authentication with the second factor (`FORBIDDEN` / `REAUTH_REQUIRED`).
    */
   regenerateRecoveryCodes: Array<Scalars['String']['output']>;
   /** Mails the caller a link (`APP_URL/verify-email#token=…`, valid 24 h) that verifies their current address. Limited to 5 per address per hour and 30 per client IP per hour (`RATE_LIMITED`). */
@@ -208,7 +220,10 @@ export type Mutation = {
   requestPasswordReset: Scalars['Boolean']['output'];
   /** Sets a new password with a reset link: every session of the user ends, a new one starts. Errors on `token` as for `verifyEmail`. */
   resetPassword: AuthPayload;
-  /** Ends one of the caller's own sessions. Another user's session id is `NOT_FOUND`. */
+  /**
+   * Ends one of the caller's own sessions. Another user's session id is `NOT_FOUND`.
+   * Step-up: needs a recent authentication (`FORBIDDEN` / `REAUTH_REQUIRED`).
+   */
   revokeSession: Scalars['Boolean']['output'];
   /**
    * Revokes every live session of a user (within a second on every instance) and returns
@@ -238,8 +253,8 @@ export type Mutation = {
   signUp: AuthPayload;
   /**
    * Starts enrolling a TOTP authenticator: a new secret, kept encrypted and pending until
-   * `confirmMfaEnrollment`. MFA is not on yet. With MFA already on, it needs a session that
-   * proved the second factor (`verifyMfa`), else `FORBIDDEN`.
+   * `confirmMfaEnrollment`. MFA is not on yet. Step-up: needs a recent authentication
+   * (`FORBIDDEN` / `REAUTH_REQUIRED` otherwise; see `reauthenticate`).
    */
   startMfaEnrollment: MfaEnrollment;
   /**
@@ -317,6 +332,13 @@ export type MutationLogoutArgs = {
 /** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationPublishPostArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
+export type MutationReauthenticateArgs = {
+  code?: InputMaybe<Scalars['String']['input']>;
+  password?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -784,6 +806,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'email' | 'password'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'allSessions'>>;
   publishPost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationPublishPostArgs, 'id'>>;
+  reauthenticate?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, Partial<MutationReauthenticateArgs>>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshToken'>>;
   regenerateRecoveryCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   requestEmailVerification?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;

@@ -2,7 +2,7 @@ import { allow, chain } from 'graphql-shield';
 import type { AuthPayloadRecord } from '../../auth/auth-payload.js';
 import type { SessionView } from '../../auth/session-management.js';
 import { defineModule, recordKeys } from '../../graphql/module.js';
-import { canSeeEmail, isAdmin, isAuthenticated, isSignedIn } from '../../graphql/rules.js';
+import { canSeeEmail, isAdmin, isAuthenticated, mayLogOut, requiresRecentAuthentication } from '../../graphql/rules.js';
 import type { UserRecord } from '../../users/user-record.js';
 import { accountsResolvers } from './accounts-resolvers.js';
 
@@ -23,10 +23,10 @@ export const accountsModule = defineModule({
       signUp: allow,
       login: allow,
       refreshToken: allow,
-      logout: isSignedIn,
-      revokeSession: isAuthenticated,
-      changePassword: isAuthenticated,
-      deleteAccount: isAuthenticated,
+      logout: mayLogOut,
+      revokeSession: requiresRecentAuthentication,
+      changePassword: requiresRecentAuthentication,
+      deleteAccount: requiresRecentAuthentication,
       setUserRole: chain(isAuthenticated, isAdmin),
       setUserDisabled: chain(isAuthenticated, isAdmin),
       revokeUserSessions: chain(isAuthenticated, isAdmin),

@@ -1,7 +1,7 @@
 import { allow } from 'graphql-shield';
 import { defineLoader } from '../../graphql/loaders.js';
 import { defineModule, recordKeys } from '../../graphql/module.js';
-import { canSeeEmail, isAuthenticated, isSignedIn } from '../../graphql/rules.js';
+import { canSeeEmail, isAuthenticated, isSignedIn, requiresRecentAuthentication } from '../../graphql/rules.js';
 import type { MfaDependencies } from './mfa-dependencies.js';
 import { createMfaRepository } from './mfa-repository.js';
 import { createMfaResolvers } from './mfa-resolvers.js';
@@ -25,10 +25,11 @@ export const mfaModule = defineModule({
   schemaFiles: ['mfa.graphql'],
   rules: {
     Mutation: {
-      startMfaEnrollment: isAuthenticated,
+      startMfaEnrollment: requiresRecentAuthentication,
       confirmMfaEnrollment: isAuthenticated,
-      regenerateRecoveryCodes: isAuthenticated,
-      disableMfa: isAuthenticated,
+      regenerateRecoveryCodes: requiresRecentAuthentication,
+      disableMfa: requiresRecentAuthentication,
+      reauthenticate: isAuthenticated,
       // The one mutation a session owing its second factor may call (with logout).
       verifyMfa: isSignedIn,
     },

@@ -4,6 +4,7 @@ import { viewerOf } from '../../graphql/viewer-of.js';
 import { confirmMfaEnrollment } from './confirm-mfa-enrollment.js';
 import { disableMfa } from './disable-mfa.js';
 import type { MfaDependencies } from './mfa-dependencies.js';
+import { reauthenticate } from './reauthenticate.js';
 import { regenerateRecoveryCodes } from './regenerate-recovery-codes.js';
 import { startMfaEnrollment } from './start-mfa-enrollment.js';
 import { verifyMfa } from './verify-mfa.js';
@@ -23,6 +24,11 @@ export function createMfaResolvers(
       confirmMfaEnrollment: (_parent, args, ctx) => confirmMfaEnrollment(deps, viewerOf(ctx), args.code, ctx),
       regenerateRecoveryCodes: (_parent, _args, ctx) => regenerateRecoveryCodes(deps, viewerOf(ctx)),
       disableMfa: (_parent, _args, ctx) => disableMfa(deps, viewerOf(ctx), ctx),
+      reauthenticate: async (_parent, args, ctx) => {
+        const payload = await reauthenticate(deps, viewerOf(ctx), args, ctx);
+        ctx.credentialsVerifiedFor.add(payload.user.id);
+        return payload;
+      },
       verifyMfa: async (_parent, args, ctx) => {
         const payload = await verifyMfa(deps, viewerOf(ctx), args.code, ctx);
         ctx.credentialsVerifiedFor.add(payload.user.id);

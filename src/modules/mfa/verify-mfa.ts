@@ -28,7 +28,8 @@ export async function verifyMfa(
   return issueAuthPayload(deps.core.accessTokens, viewer.user, session);
 }
 
-async function spendCode(deps: MfaDependencies, tx: Tx, userId: string, code: string): Promise<boolean> {
+/** Checks and spends a TOTP or recovery code in `tx`, under the factor row's lock. */
+export async function spendCode(deps: MfaDependencies, tx: Tx, userId: string, code: string): Promise<boolean> {
   const factor = await deps.factors.lock(tx, userId);
   if (factor?.secret == null) return false;
   const secret = deps.box.open(factor.secret, userId);
