@@ -26,6 +26,8 @@ export interface Config {
   readonly metricsToken: string | undefined;
   readonly loginMaxFailures: number;
   readonly loginWindowSeconds: number;
+  /** How recent an authentication sensitive operations need (step-up), in seconds. */
+  readonly reauthMaxAgeSeconds: number;
   /** Failed password checks allowed per client IP across all emails in one window. */
   readonly loginMaxFailuresPerIp: number;
   /** Failed password checks allowed per account from all addresses in one window. */
@@ -183,6 +185,7 @@ const envSchema = z.object({
   ),
   LOGIN_MAX_FAILURES: integer(5, 1),
   LOGIN_WINDOW_SECONDS: integer(900, 1), // 15 minutes
+  REAUTH_MAX_AGE_SECONDS: integer(900, 1), // 15 minutes
   LOGIN_MAX_FAILURES_PER_IP: integer(100, 1),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: integer(50, 1),
   SIGNUP_MAX_PER_IP: integer(20, 1),
@@ -309,6 +312,7 @@ export function loadConfig(env: Env): Config {
     metricsToken: values.METRICS_TOKEN,
     loginMaxFailures: values.LOGIN_MAX_FAILURES,
     loginWindowSeconds: values.LOGIN_WINDOW_SECONDS,
+    reauthMaxAgeSeconds: values.REAUTH_MAX_AGE_SECONDS,
     loginMaxFailuresPerIp: values.LOGIN_MAX_FAILURES_PER_IP,
     loginMaxFailuresPerAccount: values.LOGIN_MAX_FAILURES_PER_ACCOUNT,
     signUpMaxPerIp: values.SIGNUP_MAX_PER_IP,

@@ -51,6 +51,9 @@ export const CONTRACT_REASONS = [
   'EMAIL_NOT_VERIFIED',
   'EXECUTION_TIMEOUT',
   'RESPONSE_TOO_LARGE',
+  'MFA_REQUIRED',
+  'MFA_CODE_INVALID',
+  'REAUTH_REQUIRED',
 ] as const;
 
 /** A contract `extensions.reason`: which way a request was UNAUTHENTICATED or its input bad. */
@@ -70,6 +73,8 @@ export type AppErrorCode =
   | AuthenticationErrorCode
   | 'FORBIDDEN'
   | ForbiddenReason
+  | 'MFA_REQUIRED'
+  | 'REAUTH_REQUIRED'
   | 'NOT_FOUND'
   | 'INVALID_INPUT'
   | 'EMAIL_TAKEN'
@@ -105,6 +110,7 @@ export type AuthenticationErrorCode = Extract<
   | 'REFRESH_TOKEN_REUSED'
   | 'INVALID_CREDENTIALS'
   | 'ACCOUNT_DISABLED'
+  | 'MFA_CODE_INVALID'
 >;
 
 const AUTHENTICATION_MESSAGES: Record<AuthenticationErrorCode, string> = {
@@ -117,6 +123,7 @@ const AUTHENTICATION_MESSAGES: Record<AuthenticationErrorCode, string> = {
     'This refresh token was already used; the session has been ended to protect the account. Log in again.',
   INVALID_CREDENTIALS: 'The email or password is incorrect.',
   ACCOUNT_DISABLED: 'This account has been disabled by an administrator.',
+  MFA_CODE_INVALID: 'The code is wrong, already used or malformed.',
 };
 
 /** A token or credential that is absent where one is required, or present and unusable. */
@@ -150,6 +157,22 @@ export class ForbiddenError extends AppError {
   constructor(message = 'You are not allowed to do this.', reason?: ForbiddenReason) {
     super(reason ?? 'FORBIDDEN', message);
     this.name = 'ForbiddenError';
+  }
+}
+
+/** The session owes a second factor: only verifyMfa, logout and me until it is proved. */
+export class MfaRequiredError extends AppError {
+  constructor(message = 'This session must first prove a second factor with verifyMfa.') {
+    super('MFA_REQUIRED', message);
+    this.name = 'MfaRequiredError';
+  }
+}
+
+/** A sensitive operation from a session whose last authentication is too old, or (MFA on) not aal 2. */
+export class ReauthRequiredError extends AppError {
+  constructor(message = 'This needs a recent authentication: call reauthenticate, then retry.') {
+    super('REAUTH_REQUIRED', message);
+    this.name = 'ReauthRequiredError';
   }
 }
 

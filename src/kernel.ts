@@ -4,6 +4,7 @@ import { createLoginThrottle, createSignUpThrottle } from './auth/login-throttle
 import { createPasswordHasher, type HashingLimits } from './auth/password.js';
 import { createPasswordChangedHooks } from './auth/password-changed.js';
 import { createScopeLimits } from './auth/scope-limits.js';
+import { createSecondFactorGate } from './auth/second-factor.js';
 import { createSessionCache } from './auth/session-cache.js';
 import { createSessionStore } from './auth/session-store.js';
 import { sessionsRevoked } from './auth/sessions-revoked.js';
@@ -119,6 +120,8 @@ export async function createKernel(
     ),
     signUpThrottle: createSignUpThrottle(database.db, { maxPerIp: config.signUpMaxPerIp }),
     scopeLimits: createScopeLimits(),
+    secondFactor: createSecondFactorGate(),
+    reauthMaxAgeSeconds: config.reauthMaxAgeSeconds,
   };
 
   const clashes = await services.users.normalizeStoredEmails();
@@ -150,6 +153,7 @@ export async function createKernel(
     onReset: (listener) => database.changes.onReset(listener),
     createReadCache: newReadCache,
     recordAuditEvent,
+    deriveSecret: (purpose: string) => deriveSecret(signingKey, purpose),
     close: () => clearInterval(purgeTimer),
   };
 }

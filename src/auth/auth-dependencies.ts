@@ -6,6 +6,7 @@ import type { LoginThrottle, SignUpThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password.js';
 import type { PasswordChangedHooks } from './password-changed.js';
 import type { ScopeLimits } from './scope-limits.js';
+import type { SecondFactorGate } from './second-factor.js';
 import type { SessionCache } from './session-cache.js';
 import type { SessionStore } from './session-store.js';
 
@@ -25,4 +26,8 @@ export interface AuthDependencies {
   readonly signUpThrottle: SignUpThrottle;
   /** What modules narrow a user's scopes by (REQUIRE_EMAIL_VERIFICATION). */
   readonly scopeLimits: ScopeLimits;
+  /** Whether a sign-in must be followed by a second factor (MFA on). */
+  readonly secondFactor: SecondFactorGate;
+  /** REAUTH_MAX_AGE_SECONDS: how recent an authentication the step-up rule asks for. */
+  readonly reauthMaxAgeSeconds: number;
 }

@@ -4,6 +4,9 @@ import type { UserRecord } from '../users/user-record.js';
 import { narrowScopes } from './scope-limits.js';
 import type { StartedSession } from './session-store.js';
 
+/** The only scope of a token whose session owes a second factor. */
+export const MFA_SCOPE = 'mfa';
+
 /** What signUp, login and refreshToken return: a token pair and its user. */
 export interface AuthPayloadRecord {
   readonly accessToken: string;
@@ -12,6 +15,8 @@ export interface AuthPayloadRecord {
   /** Seconds until the access token expires. */
   readonly expiresIn: number;
   readonly user: UserRecord;
+  /** The session owes a second factor: the access token has scope `mfa`, good for verifyMfa, logout and me. */
+  readonly mfaRequired: boolean;
 }
 
 /**
@@ -23,12 +28,17 @@ export async function issueAuthPayload(
   user: UserRecord,
   session: StartedSession,
 ): Promise<AuthPayloadRecord> {
+  const { assurance } = session;
   const limit = deps.scopeLimits.active ? await deps.scopeLimits.find(user) : null;
   const { token, expiresIn } = deps.accessTokens.sign({
     userId: user.id,
     sessionId: session.sessionId,
     role: user.role,
-    scope: narrowScopes(scopesForRole(user.role), limit).join(' '),
+    // A session owing its second factor gets only `mfa`, whatever else would narrow it.
+    scope: assurance.mfaPending ? MFA_SCOPE : narrowScopes(scopesForRole(user.role), limit).join(' '),
+    authTime: Math.floor(assurance.authTime.getTime() / 1000),
+    aal: assurance.aal,
+    amr: assurance.amr,
     notAfter: Math.floor(session.endsAt.getTime() / 1000),
   });
   return {
@@ -37,5 +47,6 @@ export async function issueAuthPayload(
     tokenType: 'Bearer',
     expiresIn,
     user,
+    mfaRequired: assurance.mfaPending,
   };
 }

@@ -47,10 +47,12 @@ export async function login(deps: AuthDependencies, input: LoginInput): Promise<
   // Only the right password learns that the account is disabled; the attempt stays counted.
   if (found.user.disabled) throw new AuthenticationError('ACCOUNT_DISABLED');
   await attempt.succeeded();
+  const mfaPending = await deps.secondFactor.isRequiredFor(found.user.id);
   // Refused if the password changed while it was being verified (a changePassword race).
   const session = await deps.sessions.start(found.user.id, input.userAgent, {
     passwordHash: found.passwordHash,
     audit: { kind: 'LOGIN_SUCCEEDED', userId: found.user.id, origin: input },
+    mfaPending,
   });
   return { ...(await issueAuthPayload(deps, found.user, session)), deviceToken: deps.deviceTokens.issue(found.user.id) };
 }

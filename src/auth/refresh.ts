@@ -31,6 +31,7 @@ export async function refreshTokens(
         sessionId: result.sessionId,
         refreshToken: result.refreshToken,
         endsAt: result.endsAt,
+        assurance: result.assurance,
       });
     }
   }

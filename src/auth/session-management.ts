@@ -103,7 +103,7 @@ export interface PasswordCheckOrigin extends AuditOrigin {
 
 // Wrong current passwords count towards the same limit as failed logins for that email:
 // a stolen access token must not become a way around it.
-async function checkCurrentPassword(
+export async function checkCurrentPassword(
   deps: AuthDependencies,
   viewer: Viewer,
   password: string,

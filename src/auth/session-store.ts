@@ -14,8 +14,24 @@ import {
   hashRefreshToken,
 } from './refresh-token.js';
 
+/** How well, how and when the session's user last proved who they are (the token's `aal`, `amr`, `auth_time`). */
+export interface SessionAssurance {
+  aal: 1 | 2;
+  amr: readonly string[];
+  authTime: Date;
+  /** A second factor is owed: the session may only verify it, log out and read `me`. */
+  mfaPending: boolean;
+}
+
+/** A factor proved again in a live session: what it becomes. */
+export interface ProvedFactor {
+  aal: 1 | 2;
+  amr: readonly string[];
+}
+
 export interface StartedSession {
   sessionId: string;
+  assurance: SessionAssurance;
   /** The opaque refresh token, returned to the client and stored only as a hash. */
   refreshToken: string;
   /** The session's absolute end (start + SESSION_MAX_LIFETIME_SECONDS): no token outlives it. */
@@ -33,6 +49,7 @@ export interface SessionState {
   expiresAt: Date;
   /** The user's account, read with the session: `me` and the caller's own records need no query. */
   user: UserRecord;
+  assurance: SessionAssurance;
 }
 
 /** What a new session rests on, re-checked under a lock when the session is written. */
@@ -41,6 +58,8 @@ export interface SessionProof {
   passwordHash?: string;
   /** The event the session's start records (a login), written in its transaction. */
   audit?: AuditEvent;
+  /** The user has MFA on: the session starts owing a second factor. */
+  mfaPending?: boolean;
 }
 
 /** What else a password change writes in its transaction. */
@@ -70,7 +89,14 @@ export type RevocationReason =
 
 /** The outcome of presenting a refresh token; decided under a lock on the session row. */
 export type RotationResult =
-  | { kind: 'rotated' | 'grace'; sessionId: string; userId: string; refreshToken: string; endsAt: Date }
+  | {
+      kind: 'rotated' | 'grace';
+      sessionId: string;
+      userId: string;
+      refreshToken: string;
+      endsAt: Date;
+      assurance: SessionAssurance;
+    }
   | { kind: 'reused'; sessionId: string }
   | { kind: 'unknown' | 'ended' };
 
@@ -92,6 +118,12 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
   const endOf = (createdAt: Date) => new Date(Math.floor((createdAt.getTime() + maxLifetimeMs) / 1000) * 1000);
   // A refresh extends the idle expiry, but never past the absolute end.
   const idleExpiry = (createdAt: Date, now: Date) => new Date(Math.min(now.getTime() + ttlMs, endOf(createdAt).getTime()));
+  const assuranceColumns = {
+    aal: sessions.aal,
+    amr: sessions.amr,
+    authTime: sessions.authTime,
+    mfaPending: sessions.mfaPending,
+  };
   const liveSession = () => and(isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`));
 
   const revokeWhere = async (
@@ -125,6 +157,7 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
       const sessionId = randomUUID();
       const refreshToken = generateRefreshToken();
       const createdAt = new Date();
+      const assurance: SessionAssurance = { aal: 1, amr: ['pwd'], authTime: createdAt, mfaPending: proof.mfaPending ?? false };
       try {
         await db.transaction(async (tx) => {
           if (proof.passwordHash !== undefined && !(await lockUnchangedPassword(tx, userId, proof.passwordHash))) {
@@ -138,6 +171,10 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
             lastUsedAt: createdAt,
             expiresAt: idleExpiry(createdAt, createdAt),
             rotationSecret: generateRotationSecret(),
+            authTime: createdAt,
+            aal: 1,
+            amr: ['pwd'],
+            mfaPending: assurance.mfaPending,
           });
           await tx
             .insert(refreshTokens)
@@ -148,7 +185,7 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
         if (isForeignKeyViolation(error)) throw new AuthenticationError('INVALID_CREDENTIALS');
         throw error;
       }
-      return { sessionId, refreshToken, endsAt: endOf(createdAt) };
+      return { sessionId, refreshToken, endsAt: endOf(createdAt), assurance };
     },
 
     /**
@@ -189,6 +226,7 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
         .select({
           revokedAt: sessions.revokedAt,
           expiresAt: sessions.expiresAt,
+          ...assuranceColumns,
           user: {
             id: users.id,
             email: users.email,
@@ -209,6 +247,7 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
         revoked: row.revokedAt !== null || row.user.disabled,
         expiresAt: row.expiresAt,
         user: row.user,
+        assurance: toAssurance(row),
       };
     },
 
@@ -261,17 +300,22 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
 
     /**
      * Replaces the session's refresh token with a new random one (after a password
-     * change): every earlier token is spent, and the rotation chain starts again.
+     * change): every earlier token is spent, and the rotation chain starts again. With
+     * `proved` (a factor proved again: verifyMfa), the session's assurance becomes it, its
+     * `auth_time` now, and it owes no second factor: tokens of the earlier assurance
+     * cannot be refreshed into the new one.
      */
-    async reissue(sessionId: string): Promise<StartedSession> {
+    async reissue(sessionId: string, proved?: ProvedFactor): Promise<StartedSession> {
       const refreshToken = generateRefreshToken();
-      const createdAt = await db.transaction(async (tx) => {
+      const { createdAt, assurance } = await db.transaction(async (tx) => {
         const [session] = await tx
-          .select({ createdAt: sessions.createdAt })
+          .select({ createdAt: sessions.createdAt, revokedAt: sessions.revokedAt, ...assuranceColumns })
           .from(sessions)
           .where(eq(sessions.id, sessionId))
           .for('update');
-        if (session === undefined) throw new AuthenticationError('SESSION_REVOKED');
+        if (session === undefined || (proved !== undefined && session.revokedAt !== null)) {
+          throw new AuthenticationError('SESSION_REVOKED');
+        }
         const [latest] = await tx
           .select({ generation: refreshTokens.generation })
           .from(refreshTokens)
@@ -288,13 +332,26 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
           sessionId,
           generation: (latest?.generation ?? -1) + 1,
         });
+        const assurance: SessionAssurance =
+          proved === undefined
+            ? toAssurance(session)
+            : { aal: proved.aal, amr: [...proved.amr], authTime: now, mfaPending: false };
         await tx
           .update(sessions)
-          .set({ lastUsedAt: now, expiresAt: idleExpiry(session.createdAt, now) })
+          .set({
+            lastUsedAt: now,
+            expiresAt: idleExpiry(session.createdAt, now),
+            ...(proved !== undefined && {
+              aal: assurance.aal,
+              amr: [...assurance.amr],
+              authTime: assurance.authTime,
+              mfaPending: false,
+            }),
+          })
           .where(eq(sessions.id, sessionId));
-        return session.createdAt;
+        return { createdAt: session.createdAt, assurance };
       });
-      return { sessionId, refreshToken, endsAt: endOf(createdAt) };
+      return { sessionId, refreshToken, endsAt: endOf(createdAt), assurance };
     },
 
     /**
@@ -324,6 +381,7 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
             expiresAt: sessions.expiresAt,
             rotationSecret: sessions.rotationSecret,
             userDisabled: users.disabled,
+            ...assuranceColumns,
           })
           .from(sessions)
           .innerJoin(users, eq(users.id, sessions.userId))
@@ -353,6 +411,8 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
         if (spent === undefined || current === undefined) return { kind: 'unknown' };
         const touch = { lastUsedAt: now, expiresAt: idleExpiry(session.createdAt, now) };
         const sessionId = token.sessionId;
+        // A refresh is not an authentication: the session's assurance and auth_time stay.
+        const assurance = toAssurance(session);
 
         if (spent.spentAt === null) {
           const next = deriveNextRefreshToken(session.rotationSecret, presented);
@@ -361,7 +421,7 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
             .insert(refreshTokens)
             .values({ tokenHash: hashRefreshToken(next), sessionId, generation: spent.generation + 1 });
           await tx.update(sessions).set(touch).where(eq(sessions.id, sessionId));
-          return { kind: 'rotated', sessionId, userId: session.userId, refreshToken: next, endsAt };
+          return { kind: 'rotated', sessionId, userId: session.userId, refreshToken: next, endsAt, assurance };
         }
 
         if (now.getTime() - spent.spentAt.getTime() < graceMs) {
@@ -374,7 +434,7 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
             return { kind: 'unknown' };
           }
           await tx.update(sessions).set(touch).where(eq(sessions.id, sessionId));
-          return { kind: 'grace', sessionId, userId: session.userId, refreshToken: derived, endsAt };
+          return { kind: 'grace', sessionId, userId: session.userId, refreshToken: derived, endsAt, assurance };
         }
 
         await tx
@@ -409,4 +469,8 @@ async function lockUnchangedPassword(tx: Transaction, userId: string, passwordHa
     .where(eq(users.id, userId))
     .for('share');
   return row !== undefined && row.passwordHash === passwordHash;
+}
+
+function toAssurance(row: { aal: number; amr: string[]; authTime: Date; mfaPending: boolean }): SessionAssurance {
+  return { aal: row.aal === 2 ? 2 : 1, amr: row.amr, authTime: row.authTime, mfaPending: row.mfaPending };
 }

@@ -3,6 +3,7 @@ import type { UserRecord } from '../users/user-record.js';
 import { AuthenticationError, type ForbiddenReason } from '../errors.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import { scopesForRole, type Role, type Scope } from '../users/roles.js';
+import { MFA_SCOPE } from './auth-payload.js';
 import { parseBearerToken } from './authorization-header.js';
 import type { SessionCache } from './session-cache.js';
 import { narrowScopes, type ScopeLimits } from './scope-limits.js';
@@ -28,6 +29,14 @@ export interface Viewer {
   readonly tokenExpiresAt: number;
   /** The caller's account, as of the session check (at most the session cache's TTL old). */
   readonly user: UserRecord;
+  /**
+   * A second factor is owed (the token's scope is `mfa`, or its session says so): rules
+   * let it reach only verifyMfa, logout and me (graphql/rules.ts).
+   */
+  readonly mfaPending: boolean;
+  /** The session's assurance level and when its user last proved a factor (step-up). */
+  readonly aal: 1 | 2;
+  readonly authTime: Date;
 }
 
 export interface ViewerDependencies {
@@ -51,7 +60,12 @@ export async function resolveViewer(
   if (!isUuid(claims.sid) || !isUuid(claims.sub)) {
     throw new AuthenticationError('TOKEN_INVALID');
   }
-  return checkSession(deps, { userId: claims.sub, sessionId: claims.sid, tokenExpiresAt: claims.exp });
+  return checkSession(deps, {
+    userId: claims.sub,
+    sessionId: claims.sid,
+    tokenExpiresAt: claims.exp,
+    mfaPending: claims.scope === MFA_SCOPE,
+  });
 }
 
 /**
@@ -65,7 +79,8 @@ export function recheckViewer(deps: ViewerDependencies, viewer: Viewer): Promise
 
 async function checkSession(
   deps: ViewerDependencies,
-  token: { userId: string; sessionId: string; tokenExpiresAt: number },
+  // mfaPending: the token was issued owing a second factor; it stays so even once its session no longer does.
+  token: { userId: string; sessionId: string; tokenExpiresAt: number; mfaPending: boolean },
 ): Promise<Viewer> {
   const session = await deps.sessionCache.get(token.sessionId);
   if (
@@ -86,5 +101,8 @@ async function checkSession(
     scopesLimitedBy: limit?.reason ?? null,
     tokenExpiresAt: token.tokenExpiresAt,
     user: session.user,
+    mfaPending: token.mfaPending || session.assurance.mfaPending,
+    aal: session.assurance.aal,
+    authTime: session.assurance.authTime,
   });
 }

@@ -41,6 +41,14 @@ export const sessions = pgTable(
      * Useless without a token in plain text, which the database never holds.
      */
     rotationSecret: text('rotation_secret').notNull(),
+    /** When the user last proved a factor in this session (the token's `auth_time`); a refresh keeps it. */
+    authTime: timestamp('auth_time', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** Authenticator assurance level, 1 (password) or 2 (password and a second factor): the token's `aal`. */
+    aal: integer('aal').notNull().default(1),
+    /** The methods proved, RFC 8176 names (`pwd`, `otp`): the token's `amr`. */
+    amr: text('amr').array().notNull().default(sql`'{pwd}'::text[]`),
+    /** Started for a user with MFA on and no second factor proved yet: only verifyMfa, logout and me. */
+    mfaPending: boolean('mfa_pending').notNull().default(false),
   },
   (table) => [index('sessions_user_id_idx').on(table.userId)],
 );

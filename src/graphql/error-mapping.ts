@@ -14,8 +14,12 @@ export const ERROR_EXTENSIONS: Record<AppErrorCode, { code: ContractCode; reason
   REFRESH_TOKEN_REUSED: { code: 'UNAUTHENTICATED', reason: 'REFRESH_TOKEN_REUSED' },
   INVALID_CREDENTIALS: { code: 'UNAUTHENTICATED', reason: 'INVALID_CREDENTIALS' },
   ACCOUNT_DISABLED: { code: 'UNAUTHENTICATED', reason: 'ACCOUNT_DISABLED' },
+  // A resolver's answer (HTTP 200): the access token itself is fine.
+  MFA_CODE_INVALID: { code: 'UNAUTHENTICATED', reason: 'MFA_CODE_INVALID' },
   FORBIDDEN: { code: 'FORBIDDEN' },
   EMAIL_NOT_VERIFIED: { code: 'FORBIDDEN', reason: 'EMAIL_NOT_VERIFIED' },
+  MFA_REQUIRED: { code: 'FORBIDDEN', reason: 'MFA_REQUIRED' },
+  REAUTH_REQUIRED: { code: 'FORBIDDEN', reason: 'REAUTH_REQUIRED' },
   NOT_FOUND: { code: 'NOT_FOUND' },
   INVALID_INPUT: { code: 'BAD_USER_INPUT' },
   EMAIL_TAKEN: { code: 'BAD_USER_INPUT', reason: 'EMAIL_TAKEN' },

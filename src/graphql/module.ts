@@ -43,6 +43,11 @@ export interface Kernel {
   createReadCache<Value>(): ReadCache<Value>;
   /** Writes an audit event within `tx`, the transaction of the change it records. */
   recordAuditEvent(tx: AuditWriter, event: AuditEvent): Promise<void>;
+  /**
+   * A 32-byte key for `purpose`, derived (HKDF) from the server's signing key: what a
+   * module encrypts or MACs with it is useless to whoever holds only a database dump.
+   */
+  deriveSecret(purpose: string): Buffer;
 }
 
 /** A started module: its resolvers, its plain HTTP routes, and what to release on shutdown. */

@@ -3,6 +3,7 @@ import { accountsModule } from './accounts/accounts-module.js';
 import { auditModule } from './audit/audit-module.js';
 import { coreModule } from './core/core-module.js';
 import { emailModule } from './email/email-module.js';
+import { mfaModule } from './mfa/mfa-module.js';
 import { postsModule } from './posts/posts-module.js';
 
 /** Every module the server runs, one line each; the schema, rules and services are built from this list. */
@@ -12,4 +13,5 @@ export const modules: readonly GatehouseModule[] = [
   postsModule,
   auditModule,
   emailModule,
+  mfaModule,
 ];

@@ -15,8 +15,14 @@ export interface AccessTokenClaims {
   readonly iat: number;
   readonly exp: number;
   readonly role: string;
-  /** Space-separated permissions, e.g. "read write". */
+  /** Space-separated permissions, e.g. "read write"; "mfa" while a second factor is owed. */
   readonly scope: string;
+  /** OIDC Core §2: when the user last proved a factor, in seconds since the epoch. */
+  readonly auth_time: number;
+  /** Authenticator assurance level: 1 (password) or 2 (and a second factor). */
+  readonly aal: 1 | 2;
+  /** RFC 8176 method names, e.g. ["pwd"], ["pwd","otp"]. */
+  readonly amr: readonly string[];
 }
 
 export interface AccessTokenSubject {
@@ -24,6 +30,10 @@ export interface AccessTokenSubject {
   sessionId: string;
   role: string;
   scope: string;
+  /** Seconds since the epoch. */
+  authTime: number;
+  aal: 1 | 2;
+  amr: readonly string[];
   /** Seconds since the epoch past which the token must not live (its session's absolute end). */
   notAfter?: number;
 }
@@ -50,6 +60,8 @@ const ACCEPTED_TYPES = new Set(['at+jwt', 'application/at+jwt']);
 export const CLOCK_TOLERANCE_SECONDS = 5;
 // Larger tokens are rejected before any base64 or JSON parsing.
 const MAX_TOKEN_LENGTH = 8 * 1024;
+// We sign at most ["pwd","otp"]; room for a few more methods, none for a list to iterate at length.
+const MAX_AMR_LENGTH = 8;
 
 // Tokens that passed full verification, by their exact text: presenting one again costs a
 // map lookup and a clock check instead of an HMAC or RSA verification and three parses.
@@ -79,6 +91,9 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
         exp,
         role: subject.role,
         scope: subject.scope,
+        auth_time: subject.authTime,
+        aal: subject.aal,
+        amr: subject.amr,
       };
       const token = jwt.sign(payload, key.signingKey, {
         algorithm: key.algorithm,
@@ -185,7 +200,13 @@ function isAccessTokenClaims(payload: unknown): payload is AccessTokenClaims {
     Number.isInteger(claims.iat) &&
     Number.isInteger(claims.exp) &&
     isNonEmptyString(claims.role) &&
-    typeof claims.scope === 'string'
+    typeof claims.scope === 'string' &&
+    Number.isInteger(claims.auth_time) &&
+    (claims.aal === 1 || claims.aal === 2) &&
+    Array.isArray(claims.amr) &&
+    claims.amr.length > 0 &&
+    claims.amr.length <= MAX_AMR_LENGTH &&
+    claims.amr.every(isNonEmptyString)
   );
 }
 

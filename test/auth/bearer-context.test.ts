@@ -72,9 +72,15 @@ describe('the bearer token context', () => {
       exp: expect.any(Number),
       role: 'USER',
       scope: 'read write',
+      auth_time: expect.any(Number),
+      aal: 1,
+      amr: ['pwd'],
     });
-    const claims = payload as { iat: number; exp: number };
+    const claims = payload as { iat: number; exp: number; auth_time: number };
     expect(claims.exp - claims.iat).toBe(900);
+    // Signed up just now: the password was proved at most a second before the token was signed.
+    expect(claims.iat - claims.auth_time).toBeGreaterThanOrEqual(0);
+    expect(claims.iat - claims.auth_time).toBeLessThanOrEqual(1);
   });
 
   it.each([

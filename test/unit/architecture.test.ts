@@ -49,7 +49,7 @@ const LIBRARY_HOMES: Record<string, RegExp> = {
   'drizzle-orm': REPOSITORY,
   'drizzle-orm/pg-core': /(^db\/|^modules\/[^/]+\/[^/]+-table\.ts$)/,
   '@node-rs/argon2': /^auth\/password\.ts$/,
-  'rate-limiter-flexible': /^(auth\/login-throttle\.ts|modules\/email\/mail-limit-store\.ts)$/,
+  'rate-limiter-flexible': /^(auth\/login-throttle\.ts|modules\/email\/mail-limit-store\.ts|modules\/mfa\/mfa-throttle\.ts)$/,
   nodemailer: /^modules\/email\/smtp-transport\.ts$/,
   zod: /^config\.ts$/,
   'graphql-middleware': /^graphql\//,
@@ -61,6 +61,8 @@ const LIBRARY_HOMES: Record<string, RegExp> = {
   '@as-integrations/fastify': /^(app\.ts|http\/)/,
   '@fastify/proxy-addr': /^http\/trusted-proxies\.ts$/,
   'prom-client': /^metrics\//,
+  otpauth: /^modules\/mfa\/totp\.ts$/,
+  qrcode: /^modules\/mfa\/qr-code\.ts$/,
 };
 
 // Inside a module, only its declaration, resolvers and scalars speak GraphQL; services,

@@ -6,6 +6,7 @@ import type { AuthPayloadRecord } from '../../auth/auth-payload.js';
 import type { SessionView } from '../../auth/session-management.js';
 import type { PostRecord } from '../../modules/posts/post-record.js';
 import type { AuditEventRecord } from '../../modules/audit/audit-event-record.js';
+import type { MfaEnrollmentRecord } from '../../modules/mfa/start-mfa-enrollment.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -113,6 +114,12 @@ export type AuthPayload = {
   /** Seconds until the access token expires. */
   expiresIn: Scalars['Int']['output'];
   /**
+   * True when the account has MFA on and this session has not proved the second factor
+   * yet: the access token has `aal: 1` and scope `mfa`, and is good only for `verifyMfa`,
+   * `logout` and `me`; anything else is `FORBIDDEN` with `reason: MFA_REQUIRED`.
+   */
+  mfaRequired: Scalars['Boolean']['output'];
+  /**
    * An opaque token for `refreshToken`, valid until it is used or its session ends or
    * idles out. Keep it secret: it is shown once and stored by the server only as a hash.
    */
@@ -123,28 +130,53 @@ export type AuthPayload = {
   user: User;
 };
 
+/** What an authenticator app needs to enroll: shown once, while the enrollment is pending. */
+export type MfaEnrollment = {
+  __typename?: 'MfaEnrollment';
+  /** The `otpauth://totp/…` URL (SHA-1, 6 digits, 30 s) the QR code holds. */
+  otpauthUrl: Scalars['String']['output'];
+  /** The URL as an SVG QR code, to show to the user. */
+  qrCodeSvg: Scalars['String']['output'];
+  /** The TOTP secret in base32, for typing into an app by hand. */
+  secret: Scalars['String']['output'];
+};
+
 /** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Mails a link to `newEmail`; the account's address changes only when it is used (`verifyEmail`), and the old address is told. Needs the current password (wrong ones count towards the login limit). */
+  /** Mails a link to `newEmail`; the account's address changes only when it is used (`verifyEmail`), and the old address is told. Needs the current password (wrong ones count towards the login limit). Step-up: needs a recent authentication (`FORBIDDEN` / `REAUTH_REQUIRED`). */
   changeEmail: Scalars['Boolean']['output'];
   /**
    * Changes the caller's password. A wrong current password is `UNAUTHENTICATED` with
    * `reason: INVALID_CREDENTIALS`; a new password outside 8–256 characters is
    * `BAD_USER_INPUT` on field `newPassword`. Every other session is revoked; this one
    * gets a fresh token pair.
+   * Step-up: needs a recent authentication (`FORBIDDEN` / `REAUTH_REQUIRED`).
    */
   changePassword: AuthPayload;
+  /**
+   * Turns MFA on once `code` (from the authenticator app) matches the pending secret, and
+   * returns 10 recovery codes: shown this once, stored only as hashes, each good once.
+   * A wrong or malformed code, or no pending enrollment, is `UNAUTHENTICATED` with
+   * `reason: MFA_CODE_INVALID`; wrong codes count against `RATE_LIMITED` limits.
+   */
+  confirmMfaEnrollment: Array<Scalars['String']['output']>;
   /** Creates a draft. Requires the `write` scope (USER or ADMIN). Empty or oversize text: `BAD_USER_INPUT`. */
   createPost: Post;
   /**
    * Deletes the caller's account after checking the password: every session is revoked
    * and the user's data deleted. The last ADMIN cannot: `BAD_USER_INPUT` with
    * `reason: "LAST_ADMIN"` on `password`.
+   * Step-up: needs a recent authentication (`FORBIDDEN` / `REAUTH_REQUIRED`).
    */
   deleteAccount: Scalars['Boolean']['output'];
   /** Deletes a post. Same rules as `updatePost`. */
   deletePost: Scalars['Boolean']['output'];
+  /**
+   * Turns MFA off (the secret and recovery codes are deleted); false if it was off. Step-up:
+   * needs a recent authentication with the second factor (`FORBIDDEN` / `REAUTH_REQUIRED`).
+   */
+  disableMfa: Scalars['Boolean']['output'];
   /**
    * Starts a session. A wrong email or password is `UNAUTHENTICATED` with
    * `extensions.reason = INVALID_CREDENTIALS`; the two cases cannot be told apart.
@@ -153,10 +185,20 @@ export type Mutation = {
   /**
    * Ends the caller's session (its access and refresh tokens stop working within a second),
    * or with `allSessions: true` every session of the caller. Requires an access token.
+   * Step-up for `allSessions: true`: needs a recent authentication (`REAUTH_REQUIRED`).
    */
   logout: Scalars['Boolean']['output'];
   /** Publishes a post (idempotent). Same rules as `updatePost`. */
   publishPost: Post;
+  /**
+   * Step-up: proves a factor again and returns the same session's new tokens with a fresh
+   * `auth_time` (its earlier refresh token stops working), so operations marked
+   * `requiresRecentAuthentication` pass for `REAUTH_MAX_AGE_SECONDS`. With MFA on, `code`
+   * is required (and the session becomes `aal: 2`); otherwise `password` is. A wrong
+   * password is `UNAUTHENTICATED` / `INVALID_CREDENTIALS`, a wrong code `MFA_CODE_INVALID`;
+   * both count towards their `RATE_LIMITED` limits. A missing one is `BAD_USER_INPUT`.
+   */
+  reauthenticate: AuthPayload;
   /**
    * Exchanges a refresh token for a new token pair; the presented token is spent.
    * Presenting a spent token again within REFRESH_REUSE_GRACE_SECONDS (concurrent tabs)
@@ -167,13 +209,21 @@ export type Mutation = {
    * the whole request a 401.
    */
   refreshToken: AuthPayload;
+  /**
+   * Replaces the recovery codes with 10 new ones (shown once). Needs MFA on. Step-up: needs
+   * a recent authentication with the second factor (`FORBIDDEN` / `REAUTH_REQUIRED`).
+   */
+  regenerateRecoveryCodes: Array<Scalars['String']['output']>;
   /** Mails the caller a link (`APP_URL/verify-email#token=…`, valid 24 h) that verifies their current address. Limited to 5 per address per hour and 30 per client IP per hour (`RATE_LIMITED`). */
   requestEmailVerification: Scalars['Boolean']['output'];
   /** Mails a password reset link (`APP_URL/reset-password#token=…`, valid 1 h) if an account has this address. Always `true`, in the same time whether or not the address is registered. Limited like `requestEmailVerification`, unknown addresses counted too. */
   requestPasswordReset: Scalars['Boolean']['output'];
   /** Sets a new password with a reset link: every session of the user ends, a new one starts. Errors on `token` as for `verifyEmail`. */
   resetPassword: AuthPayload;
-  /** Ends one of the caller's own sessions. Another user's session id is `NOT_FOUND`. */
+  /**
+   * Ends one of the caller's own sessions. Another user's session id is `NOT_FOUND`.
+   * Step-up: needs a recent authentication (`FORBIDDEN` / `REAUTH_REQUIRED`).
+   */
   revokeSession: Scalars['Boolean']['output'];
   /**
    * Revokes every live session of a user (within a second on every instance) and returns
@@ -202,6 +252,12 @@ export type Mutation = {
    */
   signUp: AuthPayload;
   /**
+   * Starts enrolling a TOTP authenticator: a new secret, kept encrypted and pending until
+   * `confirmMfaEnrollment`. MFA is not on yet. Step-up: needs a recent authentication
+   * (`FORBIDDEN` / `REAUTH_REQUIRED` otherwise; see `reauthenticate`).
+   */
+  startMfaEnrollment: MfaEnrollment;
+  /**
    * Changes a post's title or body. The author or an ADMIN, with the `write` scope.
    * `NOT_FOUND` when the post does not exist or is a draft the caller cannot see;
    * `FORBIDDEN` when it is visible but not theirs.
@@ -209,6 +265,15 @@ export type Mutation = {
   updatePost: Post;
   /** Uses a link from `requestEmailVerification` or `changeEmail`: marks the address verified, or makes the new address the account's (and tells the old one). Anonymous callers allowed. Bad, used or replaced token: `BAD_USER_INPUT` with reason `EMAIL_TOKEN_INVALID`; expired: `EMAIL_TOKEN_EXPIRED`. */
   verifyEmail: User;
+  /**
+   * Proves the second factor for this session with a TOTP code or an unused recovery code,
+   * and returns the same session's new tokens with `aal: 2`, `amr: ["pwd","otp"]` and a
+   * fresh `auth_time` (its earlier refresh token stops working). Callable with the `mfa`
+   * token `login` and `resetPassword` return. A wrong, already used or malformed code is
+   * `UNAUTHENTICATED` with `reason: MFA_CODE_INVALID` (HTTP 200); wrong codes are limited
+   * per session and per account (`RATE_LIMITED`).
+   */
+  verifyMfa: AuthPayload;
 };
 
 
@@ -223,6 +288,12 @@ export type MutationChangeEmailArgs = {
 export type MutationChangePasswordArgs = {
   currentPassword: Scalars['String']['input'];
   newPassword: Scalars['String']['input'];
+};
+
+
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
+export type MutationConfirmMfaEnrollmentArgs = {
+  code: Scalars['String']['input'];
 };
 
 
@@ -261,6 +332,13 @@ export type MutationLogoutArgs = {
 /** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationPublishPostArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
+export type MutationReauthenticateArgs = {
+  code?: InputMaybe<Scalars['String']['input']>;
+  password?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -328,6 +406,12 @@ export type MutationUpdatePostArgs = {
 /** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
 export type MutationVerifyEmailArgs = {
   token: Scalars['String']['input'];
+};
+
+
+/** What can be changed. Every mutation but `signUp`, `login` and `refreshToken` needs a token. */
+export type MutationVerifyMfaArgs = {
+  code: Scalars['String']['input'];
 };
 
 /** Where a page of a connection ends (Relay cursor connections). */
@@ -511,6 +595,8 @@ export type User = {
   emailVerified?: Maybe<Scalars['Boolean']['output']>;
   /** The user's stable identifier; the access token's `sub`. */
   id: Scalars['ID']['output'];
+  /** Whether the user has MFA (TOTP) on. Visible to the user themselves and admins, as `email` is. */
+  mfaEnabled?: Maybe<Scalars['Boolean']['output']>;
   /** The display name, if one was given. */
   name?: Maybe<Scalars['String']['output']>;
   /** The user's posts, newest first: published ones, and drafts too for the user and admins. */
@@ -628,6 +714,7 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  MfaEnrollment: ResolverTypeWrapper<MfaEnrollmentRecord>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Post: ResolverTypeWrapper<PostRecord>;
@@ -653,6 +740,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  MfaEnrollment: MfaEnrollmentRecord;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Post: PostRecord;
@@ -691,6 +779,7 @@ export type AuditEventEdgeResolvers<ContextType = GraphQLContext, ParentType ext
 export type AuthPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   expiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mfaRequired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   tokenType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
@@ -700,16 +789,26 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type MfaEnrollmentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MfaEnrollment'] = ResolversParentTypes['MfaEnrollment']> = {
+  otpauthUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  qrCodeSvg?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   changeEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationChangeEmailArgs, 'currentPassword' | 'newEmail'>>;
   changePassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
+  confirmMfaEnrollment?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationConfirmMfaEnrollmentArgs, 'code'>>;
   createPost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationCreatePostArgs, 'body' | 'title'>>;
   deleteAccount?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'password'>>;
   deletePost?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeletePostArgs, 'id'>>;
+  disableMfa?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'email' | 'password'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'allSessions'>>;
   publishPost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationPublishPostArgs, 'id'>>;
+  reauthenticate?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, Partial<MutationReauthenticateArgs>>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshToken'>>;
+  regenerateRecoveryCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   requestEmailVerification?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
   resetPassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
@@ -718,8 +817,10 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   setUserDisabled?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserDisabledArgs, 'disabled' | 'userId'>>;
   setUserRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'role' | 'userId'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'email' | 'password'>>;
+  startMfaEnrollment?: Resolver<ResolversTypes['MfaEnrollment'], ParentType, ContextType>;
   updatePost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationUpdatePostArgs, 'id'>>;
   verifyEmail?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
+  verifyMfa?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationVerifyMfaArgs, 'code'>>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -777,6 +878,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   emailVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  mfaEnabled?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   posts?: Resolver<ResolversTypes['PostConnection'], ParentType, ContextType, RequireFields<UserPostsArgs, 'first'>>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
@@ -799,6 +901,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  MfaEnrollment?: MfaEnrollmentResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Post?: PostResolvers<ContextType>;

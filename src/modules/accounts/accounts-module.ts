@@ -2,7 +2,7 @@ import { allow, chain } from 'graphql-shield';
 import type { AuthPayloadRecord } from '../../auth/auth-payload.js';
 import type { SessionView } from '../../auth/session-management.js';
 import { defineModule, recordKeys } from '../../graphql/module.js';
-import { canSeeEmail, isAdmin, isAuthenticated } from '../../graphql/rules.js';
+import { canSeeEmail, isAdmin, isAuthenticated, mayLogOut, requiresRecentAuthentication } from '../../graphql/rules.js';
 import type { UserRecord } from '../../users/user-record.js';
 import { accountsResolvers } from './accounts-resolvers.js';
 
@@ -23,10 +23,10 @@ export const accountsModule = defineModule({
       signUp: allow,
       login: allow,
       refreshToken: allow,
-      logout: isAuthenticated,
-      revokeSession: isAuthenticated,
-      changePassword: isAuthenticated,
-      deleteAccount: isAuthenticated,
+      logout: mayLogOut,
+      revokeSession: requiresRecentAuthentication,
+      changePassword: requiresRecentAuthentication,
+      deleteAccount: requiresRecentAuthentication,
       setUserRole: chain(isAuthenticated, isAdmin),
       setUserDisabled: chain(isAuthenticated, isAdmin),
       revokeUserSessions: chain(isAuthenticated, isAdmin),
@@ -46,7 +46,7 @@ export const accountsModule = defineModule({
   records: {
     User: recordKeys<UserRecord>()('id', 'email', 'name', 'role', 'createdAt', 'disabled'),
     Session: recordKeys<SessionView>()('id', 'createdAt', 'lastUsedAt', 'userAgent', 'current'),
-    AuthPayload: recordKeys<AuthPayloadRecord>()('accessToken', 'refreshToken', 'tokenType', 'expiresIn', 'user'),
+    AuthPayload: recordKeys<AuthPayloadRecord>()('accessToken', 'refreshToken', 'tokenType', 'expiresIn', 'user', 'mfaRequired'),
   },
   mappers: {
     User: 'users/user-record.js#UserRecord',

@@ -1,7 +1,7 @@
 import { allow } from 'graphql-shield';
 import { defineLoader } from '../../graphql/loaders.js';
 import { defineModule, type GatehouseModule } from '../../graphql/module.js';
-import { canSeeEmail, isAuthenticated } from '../../graphql/rules.js';
+import { canSeeEmail, isAuthenticated, requiresRecentAuthentication } from '../../graphql/rules.js';
 import { devMailRoutes } from './dev-mail-routes.js';
 import { createEmailAccountRepository } from './email-account-repository.js';
 import type { EmailDependencies } from './email-dependencies.js';
@@ -40,7 +40,7 @@ export function createEmailModule(options: EmailModuleOptions = {}): GatehouseMo
         verifyEmail: allow,
         requestPasswordReset: allow,
         resetPassword: allow,
-        changeEmail: isAuthenticated,
+        changeEmail: requiresRecentAuthentication,
       },
       User: { emailVerified: canSeeEmail },
     },

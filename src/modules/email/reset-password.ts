@@ -39,7 +39,10 @@ export async function resetPassword(
   // The address is verified now: every instance forgets what it cached about it.
   await deps.core.onUserChanged(userId);
   await deps.core.sessions.revokeAllOfUser(userId, 'password_changed');
-  const session = await deps.core.sessions.start(userId, origin.userAgent);
+  // A reset link proves the mailbox, not the second factor: with MFA on, the session still owes it.
+  const session = await deps.core.sessions.start(userId, origin.userAgent, {
+    mfaPending: await deps.core.secondFactor.isRequiredFor(userId),
+  });
   const user = await deps.core.users.findById(userId);
   if (user === null) throw invalidEmailToken();
   return issueAuthPayload(deps.core, user, session);

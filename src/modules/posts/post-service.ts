@@ -25,12 +25,13 @@ const MAX_TITLE_LENGTH = 200;
 const MAX_BODY_LENGTH = 50_000;
 
 /** A published post is public; a draft is visible to its author and to admins only. */
+// A session that still owes its second factor reads as anonymous: drafts stay hidden from it.
 export function canSeePost(viewer: Viewer | null, post: PostRecord): boolean {
-  return post.published || viewer?.userId === post.authorId || viewer?.role === 'ADMIN';
+  return post.published || (viewer?.mfaPending !== true && (viewer?.userId === post.authorId || viewer?.role === 'ADMIN'));
 }
 
 function canSeeDraftsOf(viewer: Viewer | null, authorId: string): boolean {
-  return viewer?.userId === authorId || viewer?.role === 'ADMIN';
+  return viewer?.mfaPending !== true && (viewer?.userId === authorId || viewer?.role === 'ADMIN');
 }
 
 // A title is one line; a body keeps tabs and line breaks. No other control character (NUL

@@ -8,6 +8,7 @@ const state = (userId: string, role: SessionState['role'] = 'USER'): SessionStat
   revoked: false,
   expiresAt: new Date(Date.UTC(2100, 0, 1)),
   user: { id: userId, email: `${userId}@example.com`, name: null, role, createdAt: new Date(0), disabled: false },
+  assurance: { aal: 1, amr: ['pwd'], authTime: new Date(0), mfaPending: false },
 });
 
 function setup(ttlMs = 500, maxEntries = 100) {

@@ -16,7 +16,7 @@ const key: SigningKey = {
   source: 'environment',
 };
 const tokens = createAccessTokens({ key, issuer: 'gatehouse', audience: 'gatehouse', ttlSeconds: 900 });
-const valid = tokens.sign({ userId: 'u', sessionId: 's', role: 'USER', scope: 'read write' }).token;
+const valid = tokens.sign({ userId: 'u', sessionId: 's', role: 'USER', scope: 'read write', authTime: Math.floor(Date.now() / 1000), aal: 1, amr: ['pwd'] }).token;
 
 describe('access token verification under fuzzing', () => {
   it('accepts the untouched token', () => {

@@ -14,7 +14,7 @@ const key: SigningKey = {
   source: 'environment',
 };
 const T0 = 1_800_000_000;
-const subject = { userId: 'u-1', sessionId: 's-1', role: 'USER', scope: 'read write' };
+const subject = { userId: 'u-1', sessionId: 's-1', role: 'USER', scope: 'read write', authTime: T0 - 30, aal: 1, amr: ['pwd'] } as const;
 
 function tokensAt(seconds: number) {
   return createAccessTokens({ key, issuer: 'gatehouse', audience: 'gatehouse', ttlSeconds: 900, now: () => seconds });
@@ -35,6 +35,9 @@ describe('access tokens', () => {
       exp: T0 + 900,
       role: 'USER',
       scope: 'read write',
+      auth_time: T0 - 30,
+      aal: 1,
+      amr: ['pwd'],
     });
   });
 
@@ -56,9 +59,36 @@ describe('access tokens', () => {
     expect(a.jti).not.toBe(b.jti);
   });
 
+  it('refuses a token signed with our key whose auth_time, aal or amr is missing or mistyped', () => {
+    const forge = (claims: Record<string, unknown>) =>
+      jwt.sign(
+        { sub: 'u-1', sid: 's-1', jti: 'j', role: 'USER', scope: 'read write', iat: T0, exp: T0 + 900, auth_time: T0, aal: 2, amr: ['pwd', 'otp'], ...claims },
+        secret,
+        { algorithm: 'HS256', header: { alg: 'HS256', typ: 'at+jwt' }, issuer: 'gatehouse', audience: 'gatehouse' },
+      );
+    expect(tokensAt(T0).verify(forge({})).amr).toEqual(['pwd', 'otp']);
+    const bad = [
+      { auth_time: undefined },
+      { auth_time: '1800000000' },
+      { auth_time: T0 + 0.5 },
+      { aal: undefined },
+      { aal: 3 },
+      { aal: '2' },
+      { amr: undefined },
+      { amr: 'pwd' },
+      { amr: [] },
+      { amr: ['pwd', 1] },
+      { amr: [''] },
+      { amr: Array.from({ length: 9 }, () => 'pwd') },
+    ];
+    for (const claims of bad) {
+      expect(() => tokensAt(T0).verify(forge(claims))).toThrow(expect.objectContaining({ code: 'TOKEN_INVALID' }));
+    }
+  });
+
   it('refuses a token signed with our key whose lifetime exceeds the configured one, or issued in the future', () => {
     const forge = (claims: { iat: number; exp: number }) =>
-      jwt.sign({ sub: 'u-1', sid: 's-1', jti: 'j', role: 'USER', scope: 'read write', ...claims }, secret, {
+      jwt.sign({ sub: 'u-1', sid: 's-1', jti: 'j', role: 'USER', scope: 'read write', auth_time: T0, aal: 1, amr: ['pwd'], ...claims }, secret, {
         algorithm: 'HS256',
         header: { alg: 'HS256', typ: 'at+jwt' },
         issuer: 'gatehouse',
@@ -109,13 +139,13 @@ describe('access tokens', () => {
   });
 
   it('accepts the media-type spelling "application/at+jwt" (RFC 9068 §4)', () => {
-    const claims = { iss: 'gatehouse', aud: 'gatehouse', sub: 'u', sid: 's', jti: 'j', iat: T0, exp: T0 + 60, role: 'USER', scope: 'read' };
+    const claims = { iss: 'gatehouse', aud: 'gatehouse', sub: 'u', sid: 's', jti: 'j', iat: T0, exp: T0 + 60, role: 'USER', scope: 'read', auth_time: T0, aal: 1, amr: ['pwd'] };
     const token = jwt.sign(claims, secret, { algorithm: 'HS256', header: { alg: 'HS256', typ: 'application/at+jwt' } });
     expect(tokensAt(T0).verify(token).sub).toBe('u');
   });
 
   it('rejects a token whose claims have the wrong types', () => {
-    const claims = { iss: 'gatehouse', aud: 'gatehouse', sub: 'u', sid: 's', jti: 'j', iat: T0, exp: T0 + 60, role: 'USER', scope: ['read'] };
+    const claims = { iss: 'gatehouse', aud: 'gatehouse', sub: 'u', sid: 's', jti: 'j', iat: T0, exp: T0 + 60, role: 'USER', scope: ['read'], auth_time: T0, aal: 1, amr: ['pwd'] };
     const token = jwt.sign(claims, secret, { algorithm: 'HS256', header: { alg: 'HS256', typ: 'at+jwt' } });
     expect(() => tokensAt(T0).verify(token)).toThrow(expect.objectContaining({ code: 'TOKEN_INVALID' }));
   });
