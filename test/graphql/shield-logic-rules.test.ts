@@ -5,6 +5,7 @@ import { applyMiddleware } from 'graphql-middleware';
 import { and, chain, deny, not, or, race, rule, shield } from 'graphql-shield';
 import { ForbiddenError } from '../../src/errors.js';
 import { isAdmin, isAuthenticated } from '../../src/graphql/rules.js';
+import { scopesForRole } from '../../src/users/roles.js';
 
 // graphql-shield 7.6.5 calls util.isUndefined, removed in Node 23: on Node 24, unpatched,
 // every chain/race fails at run time and becomes a silent denial. patches/ fixes it;
@@ -58,7 +59,9 @@ describe(`graphql-shield logic rules on Node ${process.versions.node}`, () => {
 
   it('a chain keeps the coded error its failing rule returns', async () => {
     expect((await run('adminOnly')).error).toMatchObject({ code: 'TOKEN_MISSING' });
-    expect((await run('adminOnly', { role: 'USER' })).error).toMatchObject({ code: 'FORBIDDEN' });
-    expect(await run('adminOnly', { role: 'ADMIN' })).toEqual({ value: 1, error: undefined });
+    // A viewer as resolveViewer builds it: the role and the scopes its token may use.
+    const viewer = (role: 'USER' | 'ADMIN') => ({ role, scopes: new Set(scopesForRole(role)) });
+    expect((await run('adminOnly', viewer('USER'))).error).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await run('adminOnly', viewer('ADMIN'))).toEqual({ value: 1, error: undefined });
   });
 });
