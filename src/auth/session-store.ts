@@ -6,6 +6,7 @@ import type { DbTransaction } from './password-changed.js';
 import { AuthenticationError } from '../errors.js';
 import { refreshTokens, sessions, users } from '../db/schema.js';
 import type { UserRecord } from '../users/user-record.js';
+import { publicColumns } from '../users/user-repository.js';
 import type { Role } from '../users/roles.js';
 import {
   deriveNextRefreshToken,
@@ -227,14 +228,7 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
           revokedAt: sessions.revokedAt,
           expiresAt: sessions.expiresAt,
           ...assuranceColumns,
-          user: {
-            id: users.id,
-            email: users.email,
-            name: users.name,
-            role: users.role,
-            createdAt: users.createdAt,
-            disabled: users.disabled,
-          },
+          user: publicColumns,
         })
         .from(sessions)
         .innerJoin(users, eq(users.id, sessions.userId))

@@ -8,7 +8,8 @@ import type { ReadCache } from '../db/read-cache.js';
 import type { UserRecord } from './user-record.js';
 import { normalizeEmail } from './user-input.js';
 
-const publicColumns = {
+/** The columns of a UserRecord, for every query that reads one (here and the session store's join). */
+export const publicColumns = {
   id: users.id,
   email: users.email,
   name: users.name,
