@@ -73,23 +73,7 @@ export function createLoginThrottle(db: Db, options: LoginThrottleOptions) {
       const emailKey = hashKey(`${normalizeEmail(email)}\n${ip}`);
       const ipKey = hashKey(ip);
       const accountKey = hashKey(normalizeEmail(email));
-      const outcomes = await Promise.allSettled([
-        perEmail.consume(emailKey),
-        perIp.consume(ipKey),
-        perAccount.consume(accountKey),
-      ]);
-      const limited = outcomes.flatMap((outcome) =>
-        outcome.status === 'rejected' && outcome.reason instanceof RateLimiterRes ? [outcome.reason] : [],
-      );
-      const failure = outcomes.find(
-        (outcome): outcome is PromiseRejectedResult =>
-          outcome.status === 'rejected' && !(outcome.reason instanceof RateLimiterRes),
-      );
-      if (failure !== undefined) throw failure.reason;
-      if (limited.length > 0) {
-        const ms = Math.max(...limited.map((res) => res.msBeforeNext));
-        throw new RateLimitedError(Math.max(1, Math.ceil(ms / 1000)));
-      }
+      await consumeEach([perEmail.consume(emailKey), perIp.consume(ipKey), perAccount.consume(accountKey)]);
       return {
         succeeded: async () => {
           // The account's count is not reset: the owner signing in must not reopen the
@@ -127,6 +111,28 @@ export function createLoginThrottle(db: Db, options: LoginThrottleOptions) {
 }
 
 export type LoginThrottle = ReturnType<typeof createLoginThrottle>;
+
+/**
+ * Counts one attempt on each limiter at once (every count is charged, limited or not) and
+ * throws RATE_LIMITED with the longest wait among those exhausted; other errors propagate.
+ * Shared by every throttle in the database store (logins, mails, second-factor codes).
+ */
+export async function consumeEach(
+  counts: ReadonlyArray<Promise<unknown>>,
+  message?: (seconds: number) => string,
+): Promise<void> {
+  const outcomes = await Promise.allSettled(counts);
+  const failure = outcomes.find(
+    (outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected' && !(outcome.reason instanceof RateLimiterRes),
+  );
+  if (failure !== undefined) throw failure.reason;
+  const waits = outcomes.flatMap((outcome) =>
+    outcome.status === 'rejected' ? [(outcome.reason as RateLimiterRes).msBeforeNext] : [],
+  );
+  if (waits.length === 0) return;
+  const seconds = Math.max(1, Math.ceil(Math.max(...waits) / 1000));
+  throw new RateLimitedError(seconds, message?.(seconds));
+}
 
 // Fixed-length keys that keep no email or address in plain text, however long the input.
 function hashKey(value: string): string {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterDrizzle } from 'rate-limiter-flexible';
 import type { Db } from '../../db/database.js';
 import { rateLimits } from '../../db/schema.js';
-import { RateLimitedError } from '../../errors.js';
 import { clientIpKey } from '../../auth/client-ip.js';
+import { consumeEach } from '../../auth/login-throttle.js';
 import { normalizeEmail } from '../../users/user-input.js';
 
 export interface MailLimitOptions {
@@ -43,17 +43,7 @@ export function createMailLimits(db: Db, options: MailLimitOptions) {
     async consume(kind: string, email: string, clientIp: string): Promise<void> {
       const addressKey = hashKey(`${kind}\n${normalizeEmail(email)}`);
       const ipKey = hashKey(clientIpKey(clientIp));
-      const outcomes = await Promise.allSettled([perAddress.consume(addressKey), perIp.consume(ipKey)]);
-      const limited: RateLimiterRes[] = [];
-      for (const outcome of outcomes) {
-        if (outcome.status === 'fulfilled') continue;
-        if (!(outcome.reason instanceof RateLimiterRes)) throw outcome.reason;
-        limited.push(outcome.reason);
-      }
-      if (limited.length > 0) {
-        const ms = Math.max(...limited.map((res) => res.msBeforeNext));
-        throw new RateLimitedError(Math.max(1, Math.ceil(ms / 1000)), 'Too many mails were asked for. Try again later.');
-      }
+      await consumeEach([perAddress.consume(addressKey), perIp.consume(ipKey)], () => 'Too many mails were asked for. Try again later.');
     },
   };
 }

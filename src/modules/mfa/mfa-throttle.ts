@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterDrizzle } from 'rate-limiter-flexible';
 import type { Db } from '../../db/database.js';
 import { rateLimits } from '../../db/schema.js';
-import { RateLimitedError } from '../../errors.js';
+import { consumeEach } from '../../auth/login-throttle.js';
 
 export interface MfaThrottleOptions {
   /** Wrong codes allowed per session in one window. */
@@ -35,18 +35,7 @@ export function createMfaThrottle(db: Db, options: MfaThrottleOptions) {
     async attempt(userId: string, sessionId: string): Promise<{ succeeded(): Promise<void> }> {
       const sessionKey = hashKey(sessionId);
       const accountKey = hashKey(userId);
-      const outcomes = await Promise.allSettled([perSession.consume(sessionKey), perAccount.consume(accountKey)]);
-      const limited: RateLimiterRes[] = [];
-      for (const outcome of outcomes) {
-        if (outcome.status === 'fulfilled') continue;
-        if (!(outcome.reason instanceof RateLimiterRes)) throw outcome.reason;
-        limited.push(outcome.reason);
-      }
-      if (limited.length > 0) {
-        const ms = Math.max(...limited.map((res) => res.msBeforeNext));
-        const seconds = Math.max(1, Math.ceil(ms / 1000));
-        throw new RateLimitedError(seconds, `Too many wrong codes. Try again in ${seconds} seconds.`);
-      }
+      await consumeEach([perSession.consume(sessionKey), perAccount.consume(accountKey)], (seconds) => `Too many wrong codes. Try again in ${seconds} seconds.`);
       return {
         // The right code is not charged; earlier wrong ones stay counted against the account.
         succeeded: async () => {
