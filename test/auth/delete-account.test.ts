@@ -5,14 +5,9 @@ import { LOGIN, ME, PASSWORD, outcome, signUpUser, uniqueEmail, useTestApp, with
 const DELETE = 'mutation ($password: String!) { deleteAccount(password: $password) }';
 const LAST_ADMIN = { code: 'BAD_USER_INPUT', field: 'password', reason: 'LAST_ADMIN' };
 
-// On the shared PostgreSQL of the CI's second pass, other test files add admins
-// concurrently: "the last admin" cannot be staged there.
-const sharedDatabase = process.env.DATABASE_URL !== undefined;
-const itWithOwnDatabase = sharedDatabase ? it.skip : it;
-if (sharedDatabase) console.warn('Skipped the last-admin deleteAccount tests: they need a database of their own (embedded).');
 
 describe('deleteAccount and the last admin', () => {
-  itWithOwnDatabase('refuses the last admin with BAD_USER_INPUT LAST_ADMIN, and the account still works', async () => {
+  it('refuses the last admin with BAD_USER_INPUT LAST_ADMIN, and the account still works', async () => {
     await withTestApp(adminEnv(uniqueEmail('solo')), async (solo) => {
       const admin = await asAdmin(solo);
       expect(outcome(await solo.graphql(DELETE, { password: ADMIN_PASSWORD }, { token: admin.accessToken }))).toEqual(LAST_ADMIN);
@@ -24,7 +19,7 @@ describe('deleteAccount and the last admin', () => {
     });
   });
 
-  itWithOwnDatabase('checks the password first: a wrong one is INVALID_CREDENTIALS, not LAST_ADMIN', async () => {
+  it('checks the password first: a wrong one is INVALID_CREDENTIALS, not LAST_ADMIN', async () => {
     await withTestApp(adminEnv(uniqueEmail('solo')), async (solo) => {
       const admin = await asAdmin(solo);
       expect(outcome(await solo.graphql(DELETE, { password: 'not the password' }, { token: admin.accessToken }))).toEqual({
@@ -34,7 +29,7 @@ describe('deleteAccount and the last admin', () => {
     });
   });
 
-  itWithOwnDatabase('lets one of two admins delete itself; the other is then the last', async () => {
+  it('lets one of two admins delete itself; the other is then the last', async () => {
     await withTestApp(adminEnv(uniqueEmail('pair')), async (pair) => {
       const first = await asAdmin(pair);
       const second = await userWithRole(pair, 'ADMIN', first.accessToken);
@@ -48,7 +43,7 @@ describe('deleteAccount and the last admin', () => {
     });
   });
 
-  itWithOwnDatabase('lets exactly one of the last two admins deleting themselves at once succeed (5 rounds)', async () => {
+  it('lets exactly one of the last two admins deleting themselves at once succeed (5 rounds)', async () => {
     await withTestApp(adminEnv(uniqueEmail('duel')), async (duel) => {
       const root = await asAdmin(duel);
       for (let round = 0; round < 5; round++) {

@@ -200,7 +200,7 @@ describeWithPostgres('the limit across instances', () => {
   it('counts failures made on two servers sharing one PostgreSQL together', async () => {
     const env = { LOGIN_MAX_FAILURES: '3', TRUST_PROXY: '127.0.0.1' };
     const a = await startTestApp(env);
-    const b = await startTestApp({ ...env, JWT_SECRET: a.jwtSecret });
+    const b = await startTestApp({ ...env, JWT_SECRET: a.jwtSecret, DATABASE_URL: a.databaseUrl! });
     try {
       const ip = randomIp();
       const user = await signUpUser(a);
@@ -212,8 +212,8 @@ describeWithPostgres('the limit across instances', () => {
       expect(outcome(await login(b, user.password))).toEqual(LIMITED);
       expect(outcome(await login(a, user.password))).toEqual(LIMITED);
     } finally {
-      await a.stop();
       await b.stop();
+      await a.stop();
     }
   });
 });

@@ -5,7 +5,6 @@ import { ME, outcome, signUpUser, startTestApp, type TestApp } from '../helpers/
 import { describeWithPostgres } from '../helpers/describe-with-postgres.js';
 
 // Two servers on one database need a real PostgreSQL (the embedded one is one process's).
-const databaseUrl = process.env.DATABASE_URL;
 
 /** Polls `app` with the token until it answers 401 SESSION_REVOKED; the delay in ms (at most 1 s, or the test fails). */
 async function untilRevokedOn(app: TestApp, token: string): Promise<number> {
@@ -26,11 +25,12 @@ describeWithPostgres('revocation across two instances on one PostgreSQL', () => 
   let b: TestApp;
   beforeAll(async () => {
     a = await startTestApp();
-    b = await startTestApp({ JWT_SECRET: a.jwtSecret });
+    b = await startTestApp({ JWT_SECRET: a.jwtSecret, DATABASE_URL: a.databaseUrl! });
   });
   afterAll(async () => {
-    await a?.stop();
+    // B first: A's stop drops the database they share (on the PostgreSQL pass).
     await b?.stop();
+    await a?.stop();
   });
 
   it('a logout on A rejects the token on B within 1 s, though B had it cached (25 trials)', async () => {
@@ -59,8 +59,8 @@ describeWithPostgres('revocation across two instances on one PostgreSQL', () => 
   it('a role change on A applies to the user on B within 1 s, without a new login', async () => {
     const adminUser = await signUpUser(a);
     const user = await signUpUser(a);
-    // Promote directly: no ADMIN exists in this shared database that the test may use.
-    const database = await openDatabase({ databaseUrl, dataDir: '' });
+    // Promote directly, in the database A and B share.
+    const database = await openDatabase({ databaseUrl: a.databaseUrl, dataDir: '' });
     try {
       await createUserRepository(database.db).setRole(adminUser.user.id, 'ADMIN');
     } finally {

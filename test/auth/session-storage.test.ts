@@ -17,7 +17,7 @@ describe('what the database keeps', () => {
     await app.stop({ keepDataDir: true });
 
     // Reopen what the server wrote: the same embedded directory, or the same PostgreSQL.
-    const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: app.dataDir });
+    const database = await openDatabase({ databaseUrl: app.databaseUrl, dataDir: app.dataDir });
     try {
       const tokens = await query<{ token_hash: string }>(database, sql`
         select t.token_hash from refresh_tokens t join sessions s on s.id = t.session_id

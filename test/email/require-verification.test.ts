@@ -118,7 +118,7 @@ describe('REQUIRE_EMAIL_VERIFICATION unset (the default)', () => {
 describeWithPostgres('REQUIRE_EMAIL_VERIFICATION across instances', () => {
   it('lifts the limit on another instance within 1 s of verifyEmail', async () => {
     const first = await startTestApp({ REQUIRE_EMAIL_VERIFICATION: 'true' });
-    const second = await startTestApp({ REQUIRE_EMAIL_VERIFICATION: 'true', JWT_SECRET: first.jwtSecret });
+    const second = await startTestApp({ REQUIRE_EMAIL_VERIFICATION: 'true', JWT_SECRET: first.jwtSecret, DATABASE_URL: first.databaseUrl! });
     try {
       const user = await signUpUser(first);
       const before = await second.graphql(CREATE_POST, { title: 't', body: 'b' }, { token: user.accessToken });

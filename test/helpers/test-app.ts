@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from '@jest/globals';
 import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { databaseFor, dropDatabaseFor } from './app-database.js';
 import { makeTempDir, removeTempDir } from './data-dir.js';
 
 export interface GraphQLResponse<TData = Record<string, unknown>> {
@@ -25,6 +26,8 @@ export interface RequestOptions {
 export interface TestApp {
   readonly url: string;
   readonly dataDir: string;
+  /** The PostgreSQL database this app runs on (its own, on the PostgreSQL pass), or undefined (embedded). */
+  readonly databaseUrl: string | undefined;
   readonly jwtSecret: string;
   /** The variables startTestApp was given (not its defaults). */
   readonly env: Readonly<Record<string, string>>;
@@ -51,6 +54,12 @@ export async function startTestApp(
   const reuse = env.DATA_DIR !== undefined;
   const dataDir = env.DATA_DIR ?? (await makeTempDir('test', { migrated: true }));
   const jwtSecret = randomBytes(32).toString('base64url');
+  // An explicit DATABASE_URL is the test's own (several instances on one database).
+  const databaseUrl = env.DATABASE_URL ?? (await databaseFor(dataDir));
+  const discard = async () => {
+    if (env.DATABASE_URL === undefined) await dropDatabaseFor(dataDir);
+    await removeTempDir(dataDir);
+  };
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -66,26 +75,27 @@ export async function startTestApp(
     // Production refuses to start without an SMTP server; nothing listens here, and tests
     // that deliver mail set their own.
     ...(env.NODE_ENV === 'production' && { SMTP_URL: 'smtp://127.0.0.1:9' }),
-    ...(process.env.DATABASE_URL !== undefined && { DATABASE_URL: process.env.DATABASE_URL }),
     ...env,
+    ...(databaseUrl !== undefined && { DATABASE_URL: databaseUrl }),
   });
   let app: App;
   try {
     app = await createApp(config, options);
   } catch (error) {
-    if (!reuse) await removeTempDir(dataDir);
+    if (!reuse) await discard();
     throw error;
   }
   return {
     url: app.url,
     dataDir,
+    databaseUrl,
     jwtSecret: config.jwt.secret ?? '',
     env: Object.freeze({ ...env }),
     jwks: async () => (await (await fetch(`${app.url}/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, string>> },
     graphql: (query, variables, options) => postGraphQL(app.url, query, variables, options),
     stop: async ({ keepDataDir = false } = {}) => {
       await app.stop();
-      if (!keepDataDir) await removeTempDir(dataDir);
+      if (!keepDataDir) await discard();
     },
   };
 }

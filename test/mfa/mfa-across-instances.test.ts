@@ -12,11 +12,12 @@ describeWithPostgres('MFA across two instances on one PostgreSQL', () => {
   beforeAll(async () => {
     a = await startTestApp();
     // The same signing key: the same derived key for TOTP secrets at rest.
-    b = await startTestApp({ JWT_SECRET: a.jwtSecret });
+    b = await startTestApp({ JWT_SECRET: a.jwtSecret, DATABASE_URL: a.databaseUrl! });
   });
   afterAll(async () => {
-    await a?.stop();
+    // B first: A's stop drops the database they share (on the PostgreSQL pass).
     await b?.stop();
+    await a?.stop();
   });
 
   async function logIn(app: TestApp, email: string): Promise<string> {

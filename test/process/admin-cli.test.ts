@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { databaseFor, dropDatabaseFor } from '../helpers/app-database.js';
 import { makeTempDir, removeTempDir } from '../helpers/data-dir.js';
 import { LOGIN, ME, outcome, signUpUser, startTestApp, uniqueEmail } from '../helpers/test-app.js';
 
@@ -11,11 +12,16 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = await makeTempDir('cli', { migrated: true });
 });
-afterAll(() => removeTempDir(dataDir));
+afterAll(async () => {
+  await dropDatabaseFor(dataDir);
+  await removeTempDir(dataDir);
+});
 
 async function admin(args: string[], stdin = ''): Promise<{ code: number | null; output: string }> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
-  if (process.env.DATABASE_URL !== undefined) env.DATABASE_URL = process.env.DATABASE_URL;
+  // The server below runs on this DATA_DIR's database: on PostgreSQL, the one startTestApp gives it.
+  const databaseUrl = await databaseFor(dataDir);
+  if (databaseUrl !== undefined) env.DATABASE_URL = databaseUrl;
   const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -13,8 +13,6 @@ const DISABLED = { code: 'UNAUTHENTICATED', reason: 'ACCOUNT_DISABLED' };
 const INVALID = { code: 'UNAUTHENTICATED', reason: 'INVALID_CREDENTIALS' };
 const REVOKED = { code: 'UNAUTHENTICATED', reason: 'SESSION_REVOKED' };
 
-// The last-admin cases need a database of their own (on the CI's shared PostgreSQL other files add admins).
-const itWithOwnDatabase = process.env.DATABASE_URL !== undefined ? it.skip : it;
 
 describe('setUserDisabled', () => {
   const app = useTestApp(adminEnv());
@@ -128,7 +126,7 @@ describe('revokeUserSessions', () => {
 describe('the last enabled admin', () => {
   const LAST_ADMIN = { code: 'BAD_USER_INPUT', field: 'userId', reason: 'LAST_ADMIN' };
 
-  itWithOwnDatabase('cannot be disabled, not even by themselves; with a second admin, either may disable the other', async () => {
+  it('cannot be disabled, not even by themselves; with a second admin, either may disable the other', async () => {
     await withTestApp(adminEnv(uniqueEmail('solo')), async (solo) => {
       const root = await asAdmin(solo);
       expect(outcome(await solo.graphql(SET_DISABLED, { id: root.user.id, disabled: true }, { token: root.accessToken }))).toEqual(LAST_ADMIN);
@@ -152,11 +150,12 @@ describeWithPostgres('setUserDisabled across two instances on one PostgreSQL', (
   let b: TestApp;
   beforeAll(async () => {
     a = await startTestApp(adminEnv());
-    b = await startTestApp({ JWT_SECRET: a.jwtSecret });
+    b = await startTestApp({ JWT_SECRET: a.jwtSecret, DATABASE_URL: a.databaseUrl! });
   });
   afterAll(async () => {
-    await a?.stop();
+    // B first: A's stop drops the database they share (on the PostgreSQL pass).
     await b?.stop();
+    await a?.stop();
   });
 
   it('disabling on A rejects the user\'s token on B within 1 s, though B had it cached (10 trials)', async () => {
