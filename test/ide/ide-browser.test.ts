@@ -362,10 +362,48 @@ describeWithChromium('the GraphQL IDE in a browser', () => {
       await page.locator('#status').filter({ hasNotText: 'Checking the code' }).waitFor();
       if (attempt <= 5) expect(await page.textContent('#status')).toBe('The code is wrong, already used or malformed.');
     }
-    expect(await page.textContent('#status')).toMatch(/Try again in \d+ (s|seconds)\./);
+    // The wait shown is the server's retryAfter.
+    const limited = (await calls.filter((call) => call.operation === 'VerifyMfa')[5]!.body) as { errors: Array<{ extensions: { code: string; retryAfter: number } }> };
+    expect(limited.errors[0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
+    expect(await page.textContent('#status')).toMatch(new RegExp(`Try again in ${limited.errors[0]!.extensions.retryAfter} (s|seconds)\\.`));
     expect(await page.isVisible('#mfa')).toBe(true);
     expect(await page.isVisible('#who')).toBe(false);
     await screenshot(page, 'ide-mfa-rate-limited.png');
+
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 90_000);
+  it('asks for the code after a forgotten password is reset, and a recovery code signs in', async () => {
+    const user = await signUpWithMfa(app);
+    const { context, page, problems, calls } = await openIde();
+    await page.fill('#login input[name=email]', user.email);
+    await page.click('#forgot');
+    await page.click('#reset-request button');
+    await page.locator('#reset-password').waitFor({ state: 'visible' });
+    let link: string | undefined;
+    for (let attempt = 0; attempt < 100 && link === undefined; attempt += 1) {
+      const mails = (await (await fetch(`${app.url}/dev/mail.json`)).json()) as Array<{ to: string; text: string }>;
+      link = mails.find((mail) => mail.to === user.email)?.text.match(/\S+\/reset-password#token=\S+/)?.[0];
+      if (link === undefined) await page.waitForTimeout(20);
+    }
+    expect(link).toBeDefined();
+    await page.fill('#reset-password input[name=token]', link!);
+    await page.fill('#reset-password input[name=newPassword]', 'a passphrase after the reset');
+    await page.click('#reset-password button');
+
+    const codeField = page.getByLabel('Authenticator or recovery code');
+    await codeField.waitFor({ state: 'visible' });
+    expect(await page.isVisible('#forgot-panel')).toBe(false);
+    expect(await page.isVisible('#who')).toBe(false);
+    expect(await page.textContent('#status')).toMatch(/^Password reset: every other session has ended\. Enter the code/);
+    await codeField.fill(user.recoveryCodes[1]!);
+    await codeField.press('Enter');
+    await page.locator('#who').waitFor({ state: 'visible' });
+    expect(await page.textContent('#who')).toBe(`Signed in as ${user.email} (USER)`);
+    const verified = (await calls.find((call) => call.operation === 'VerifyMfa')!.body) as { data: { verifyMfa: { accessToken: string; mfaRequired: boolean } } };
+    expect(verified.data.verifyMfa.mfaRequired).toBe(false);
+    expect(claimsOf(verified.data.verifyMfa.accessToken)).toMatchObject({ aal: 2 });
+    await screenshot(page, 'ide-mfa-reset-signed-in.png');
 
     expect(problems).toEqual([]);
     await context.close();
