@@ -123,12 +123,12 @@
 
   // GraphiQL's fetch: the token on every request; TOKEN_EXPIRED → refresh once, retry.
   async function authenticatedFetch(url, init = {}) {
+    let ownToken = false;
     const send = () => {
       const token = store.getItem(KEYS.access);
       const headers = { ...(init.headers || {}) };
-      if (token !== null && !('authorization' in headers) && !('Authorization' in headers)) {
-        headers.authorization = `Bearer ${token}`;
-      }
+      ownToken = token !== null && !('authorization' in headers) && !('Authorization' in headers);
+      if (ownToken) headers.authorization = `Bearer ${token}`;
       return fetch(url, { ...init, headers });
     };
     let response = await send();
@@ -139,13 +139,14 @@
     }
     if (response.ok) {
       setStatus();
-      if (await needsReauthentication(response)) offerReauth();
+      // A token typed in the Headers pane is not ours to step up.
+      if (ownToken && (await needsReauthentication(response))) offerReauth();
     }
     return response;
   }
 
   async function needsReauthentication(response) {
-    if (store.getItem(KEYS.user) === null || !(response.headers.get('content-type') || '').includes('json')) return false;
+    if (!(response.headers.get('content-type') || '').includes('json')) return false;
     try {
       const body = await response.clone().json();
       return Array.isArray(body.errors) && body.errors.some((error) => error.extensions && error.extensions.reason === 'REAUTH_REQUIRED');
