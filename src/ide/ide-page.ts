@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url';
 
 // The GraphQL IDE served by Gatehouse itself: GraphiQL 3's browser build with React 18
 // and graphql-ws's browser client (subscriptions), from node_modules, and a small login
-// and sign-up bar of our own. Every file comes from this server,
-// so it works with no internet access and under a strict Content-Security-Policy.
+// and sign-up bar of our own (which also asks for the second factor and for step-up).
+// Every file comes from this server, so it works with no internet access and under a
+// strict Content-Security-Policy.
 
 const require = createRequire(import.meta.url);
 const packageDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
@@ -70,7 +71,22 @@ export const IDE_PAGE = `<!doctype html>
     <a id="dev-mail" href="/dev/mail" target="_blank" rel="noopener" hidden>/dev/mail</a>
     <button type="button" id="forgot-cancel">Cancel</button>
   </div>
+  <form id="mfa" hidden>
+    <label for="mfa-code">Authenticator or recovery code</label>
+    <input id="mfa-code" name="code" autocomplete="one-time-code" spellcheck="false" maxlength="64" required>
+    <button type="submit">Verify</button>
+    <button type="button" id="mfa-cancel">Cancel</button>
+  </form>
   <span id="who" hidden></span>
+  <form id="reauth" hidden>
+    <span>Confirm it's you:</span>
+    <label for="reauth-password">Password</label>
+    <input id="reauth-password" name="password" type="password" autocomplete="current-password" required>
+    <label for="reauth-code" class="reauth-code">Code</label>
+    <input id="reauth-code" class="reauth-code" name="code" autocomplete="one-time-code" spellcheck="false" maxlength="64">
+    <button type="submit">Confirm</button>
+    <button type="button" id="reauth-cancel">Cancel</button>
+  </form>
   <button id="logout" type="button" hidden>Log out</button>
   <span id="status" role="status"></span>
 </header>
