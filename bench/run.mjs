@@ -21,6 +21,10 @@ const SEED_SESSIONS = Number(process.env.BENCH_SEED_SESSIONS ?? 1_000_000);
 // A soak of W1 with resident memory sampled; `BENCH_SOAK_SECONDS=300 npm run bench` for the 5-minute one.
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// BENCH_COMPARE_WITH=<another checkout, built> adds that Gatehouse as "previous": each of
+// W1–W4 runs on it next to this one in every round, for a before/after in one run.
+const PREVIOUS = process.env.BENCH_COMPARE_WITH;
+const COMPARED = PREVIOUS !== undefined;
 const hasTaskset = (() => {
   try {
     execFileSync('taskset', ['-c', '0', 'true']);
@@ -40,11 +44,12 @@ const SERVERS = {
   canonical: { label: 'canonical Apollo + graphql-shield + jsonwebtoken (string secret)', args: ['bench/baselines/canonical.mjs'] },
   plain: { label: 'plain Apollo Server, no authentication', args: ['bench/baselines/plain-apollo.mjs'] },
   bare: { label: 'bare node:http, fixed body', args: ['bench/baselines/bare-http.mjs'] },
+  ...(PREVIOUS && { previous: { label: `Gatehouse at ${PREVIOUS}`, args: ['bench/server.mjs'], cwd: PREVIOUS } }),
 };
 
 async function startServer(name) {
   const [command, args] = pinned(0, SERVERS[name].args);
-  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(command, args, { cwd: SERVERS[name].cwd ?? ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise((resolve, reject) => {
     child.stdout.once('data', (chunk) => resolve(chunk.toString()));
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
@@ -99,7 +104,7 @@ process.on('uncaughtException', (error) => {
   process.exit(1);
 });
 const setUpStarted = performance.now();
-const needed = new Set(['gatehouse', ...(selected('W5') ? ['seeded'] : []), 'canonical', 'plain', 'bare']);
+const needed = new Set(['gatehouse', ...(selected('W5') ? ['seeded'] : []), 'canonical', 'plain', 'bare', ...(COMPARED ? ['previous'] : [])]);
 for (const name of needed) servers[name] = await startServer(name);
 
 // Data: on Gatehouse, 10 authors with 10 published posts each (through the API); the
@@ -108,14 +113,19 @@ const signUp = async (url, email, name = 'Bench') => {
   const { text } = await post(url, 'mutation ($e: String!, $n: String) { signUp(email: $e, password: "bench password 1", name: $n) { accessToken user { id } } }', { e: email, n: name });
   return JSON.parse(text).data.signUp;
 };
-const reader = await signUp(servers.gatehouse.url, 'reader@example.com');
-for (let a = 0; a < 10; a++) {
-  const author = await signUp(servers.gatehouse.url, `author-${a}@example.com`, 'Author');
-  for (let p = 0; p < 10; p++) {
-    const { text } = await post(servers.gatehouse.url, 'mutation { createPost(title: "A post", body: "Some text") { id } }', {}, author.accessToken);
-    await post(servers.gatehouse.url, 'mutation ($id: ID!) { publishPost(id: $id) { id } }', { id: JSON.parse(text).data.createPost.id }, author.accessToken);
+async function seed(url) {
+  const reader = await signUp(url, 'reader@example.com');
+  for (let a = 0; a < 10; a++) {
+    const author = await signUp(url, `author-${a}@example.com`, 'Author');
+    for (let p = 0; p < 10; p++) {
+      const { text } = await post(url, 'mutation { createPost(title: "A post", body: "Some text") { id } }', {}, author.accessToken);
+      await post(url, 'mutation ($id: ID!) { publishPost(id: $id) { id } }', { id: JSON.parse(text).data.createPost.id }, author.accessToken);
+    }
   }
+  return reader;
 }
+const reader = await seed(servers.gatehouse.url);
+const previousReader = servers.previous && (await seed(servers.previous.url));
 const seededReader = servers.seeded && (await signUp(servers.seeded.url, 'reader@example.com'));
 const [canonicalUser] = baselineUsers.values();
 const canonicalToken = jwt.sign({ sub: canonicalUser.id, role: 'USER' }, CANONICAL_SECRET, { algorithm: 'HS256', expiresIn: '1h' });
@@ -139,11 +149,18 @@ const scenarios = [
   { id: 'W2 canonical', server: 'canonical', token: canonicalToken, query: FEED, what: 'feed of 100 posts, with a token' },
   { id: 'W3 plain', server: 'plain', query: FEED, what: 'feed of 100 posts, anonymous' },
   { id: 'W4', server: 'gatehouse', body: LOGIN, what: '`login` (argon2id)' },
-].filter((scenario) => selected(scenario.id));
+]
+  // With BENCH_COMPARE_WITH, each of Gatehouse's own workloads is followed by the same on "previous".
+  .flatMap((scenario) =>
+    COMPARED && scenario.server === 'gatehouse'
+      ? [scenario, { ...scenario, id: `${scenario.id} previous`, server: 'previous', token: scenario.token && previousReader.accessToken }]
+      : [scenario],
+  )
+  .filter((scenario) => selected(scenario.id));
 // What each answer must be, byte for byte (W4: a token and no error, checked in load.mjs).
 for (const scenario of scenarios) {
   scenario.body ??= JSON.stringify({ query: scenario.query });
-  if (scenario.id === 'W4') continue;
+  if (scenario.id.startsWith('W4')) continue;
   const { status, text } = await post(servers[scenario.server].url, scenario.query, {}, scenario.token);
   const data = JSON.parse(text).data;
   const ok = status === 200 && (scenario.query === W1 ? data?.me?.id !== undefined : data?.feed?.edges?.length === 100);
@@ -204,6 +221,7 @@ const targets = [
   { target: 'W2 ≥ 1.5× canonical', value: ratio('W2', 'W2 canonical'), pass: (v) => v >= 1.5, format: (v) => `${v.toFixed(3)}×` },
   { target: 'auth overhead ≤ 5 % (W2 vs W3)', value: 1 - ratio('W2', 'W3'), pass: (v) => v <= 0.05, format: (v) => `${(v * 100).toFixed(1)} %` },
   { target: 'W5 within 10 % of W1', value: ratio('W5', 'W1'), pass: (v) => Math.abs(1 - v) <= 0.1, format: (v) => `${v.toFixed(3)}×` },
+  ...['W1', 'W2', 'W3', 'W4'].map((id) => ({ target: `${id} against ${SERVERS.previous?.label}, within 5 %`, value: ratio(id, `${id} previous`), pass: (v) => v >= 0.95, format: (v) => `${v.toFixed(3)}×` })),
   ...(soak ? [{ target: `RSS growth < 10 % over a ${soak.seconds} s soak`, value: soak.growth, pass: (v) => v < 0.1, format: (v) => `${(v * 100).toFixed(1)} %` }] : []),
 ];
 
