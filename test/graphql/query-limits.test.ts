@@ -34,6 +34,13 @@ describe('the depth limit (more than 10 nested levels of fields)', () => {
     expect(response.body.errors![0]!.message).toBe('Query depth limit of 10 exceeded, found 11.');
   });
 
+  it('gives the same answer to the same text every time: an accepted text is remembered, a refused one is not', async () => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect((await app.graphql(nestedQuery(10))).status).toBe(200);
+      expect((await app.graphql(nestedQuery(11))).status).toBe(400);
+    }
+  });
+
   it('counts fields, not fragments: the same depth spread over fragments is still 11', async () => {
     const query = `
       query { feed(first: 1) { ...Edges } }
