@@ -22,6 +22,7 @@ import {
   type SessionEndReason,
   type StepUpChallenge,
 } from '@gatehouse/client';
+import { createStepUpClient, signIn } from '../../packages/client/examples/step-up.js';
 import { totpCode } from '../helpers/mfa-operations.js';
 import { claimsOf } from '../helpers/token-claims.js';
 import { LOGIN, outcome, PASSWORD, uniqueEmail, useTestApp } from '../helpers/test-app.js';
@@ -244,6 +245,28 @@ describe('step-up (REAUTH_REQUIRED) through the kit', () => {
     expect(challenges).toHaveLength(1);
     expect(count('ChangeOnly')).toBe(2);
   });
+});
+
+it('docs/client.md shows packages/client/examples/step-up.ts as it is, and that code runs', async () => {
+  const docs = readFileSync(new URL('../../docs/client.md', import.meta.url), 'utf8');
+  const example = readFileSync(new URL('../../packages/client/examples/step-up.ts', import.meta.url), 'utf8');
+  expect(docs).toContain(example.trim());
+
+  const user = await signUpWithMfaThroughKit();
+  const asked: StepUpChallenge[] = [];
+  const client = createStepUpClient(`${app.url}/graphql`, async (challenge) => {
+    asked.push(challenge);
+    return { code: user.recoveryCodes[0]! };
+  });
+  const signedIn = await signIn(client, user.email, PASSWORD, async () => totpCode(user.secret, user.at, 1));
+  expect(signedIn).toMatchObject({ email: user.email, mfaEnabled: true });
+  expect((await client.query({ query: MyPostsDocument, fetchPolicy: 'network-only' })).error).toBeUndefined();
+  expect(asked).toEqual([]);
+
+  await staleness();
+  const regenerated = await client.mutate({ mutation: RegenerateRecoveryCodesDocument });
+  expect(regenerated.data!.regenerateRecoveryCodes).toHaveLength(10);
+  expect(asked).toEqual([{ reason: 'REAUTH_REQUIRED', operationName: 'RegenerateRecoveryCodes' }]);
 });
 
 it('GatehouseReason lists exactly the reasons of docs/errors.md', () => {
