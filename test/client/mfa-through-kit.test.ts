@@ -28,8 +28,8 @@ import { claimsOf } from '../helpers/token-claims.js';
 import { LOGIN, outcome, PASSWORD, uniqueEmail, useTestApp } from '../helpers/test-app.js';
 
 // Real @apollo/client against the real server: the kit's step-up handling is what is under test.
-// A short step-up window, so that a session can be made stale by waiting.
-const MAX_AGE_SECONDS = 2;
+// A short step-up window, so that a session can be made stale by waiting (3 s: a loaded machine still enrolls within it).
+const MAX_AGE_SECONDS = 3;
 const app = useTestApp({ REAUTH_MAX_AGE_SECONDS: String(MAX_AGE_SECONDS) });
 
 const staleness = () => new Promise((resolve) => setTimeout(resolve, MAX_AGE_SECONDS * 1000 + 1000));
@@ -37,15 +37,19 @@ const staleness = () => new Promise((resolve) => setTimeout(resolve, MAX_AGE_SEC
 type Prompt = (challenge: StepUpChallenge, client: ApolloClient) => Promise<boolean>;
 
 /** An Apollo Client over the kit, counting the requests of each operation and the prompts it opens. */
-function kit(tokens: GatehouseTokens | null, prompt?: Prompt) {
+function kit(tokens: GatehouseTokens | null, prompt?: Prompt, holdAnswer?: (operationName: string, nth: number) => Promise<void> | undefined) {
   const storage = memoryTokenStorage(tokens);
   const counts = new Map<string, number>();
   const challenges: StepUpChallenge[] = [];
   const ended: SessionEndReason[] = [];
   const fetchImpl: typeof fetch = async (input, init) => {
     const name = (JSON.parse(String(init?.body ?? '{}')) as { operationName?: string }).operationName ?? '?';
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-    return fetch(input, init);
+    const nth = (counts.get(name) ?? 0) + 1;
+    counts.set(name, nth);
+    const response = await fetch(input, init);
+    // A slow network: the server has answered, the client hears it later.
+    await holdAnswer?.(name, nth);
+    return response;
   };
   const gatehouse = createGatehouseLink({
     uri: `${app.url}/graphql`,
@@ -132,6 +136,32 @@ describe('multi-factor sign-in through the kit', () => {
     expect(sessions.data?.mySessions.some((s) => s.current)).toBe(true);
     expect(challenges).toHaveLength(1);
     expect([count('VerifyMfa'), count('MyPosts'), count('MySessions')]).toEqual([1, 4, 2]);
+  });
+
+  it('an operation refused with a token a finished prompt has replaced is sent again without a second prompt', async () => {
+    const user = await signUpWithMfaThroughKit();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const { client, challenges, count } = kit(
+      null,
+      async (_challenge, viaKit) => {
+        // A second prompt would spend the same code again: MFA_CODE_INVALID, and the caller would get the refusal.
+        await viaKit.mutate({ mutation: VerifyMfaDocument, variables: { code: totpCode(user.secret, user.at, 1) } });
+        return true;
+      },
+      (name, nth) => (name === 'MySessions' && nth === 1 ? released : undefined),
+    );
+    await client.mutate({ mutation: LoginDocument, variables: { email: user.email, password: PASSWORD } });
+
+    const slow = client.query({ query: MySessionsDocument, fetchPolicy: 'network-only' });
+    const posts = await client.query({ query: MyPostsDocument, fetchPolicy: 'network-only' });
+    expect(posts.error).toBeUndefined();
+    expect(challenges).toHaveLength(1);
+    release();
+    const sessions = await slow;
+    expect(sessions.error).toBeUndefined();
+    expect(challenges).toHaveLength(1);
+    expect([count('MySessions'), count('VerifyMfa')]).toEqual([2, 1]);
   });
 
   it.each([
