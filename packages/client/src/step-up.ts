@@ -36,6 +36,7 @@ interface Prompt {
   from: string | null;
   /** True once the user stepped up. */
   result: Promise<boolean>;
+  /** Its answer, once there is one. */
   settled?: boolean;
 }
 
@@ -111,15 +112,17 @@ export function stepUpLink(onStepUp: StepUpHandler): ApolloLink {
 /**
  * The step-up reason of a refused answer that is safe to send again: a query (reads change
  * nothing), or a mutation each of whose root fields failed with an error of its own. A
- * root field without one may have done its work (and `data: null` proves nothing: one
- * failed non-null field nulls them all), so such a mutation is not resent.
+ * root field without one, or with errors only below it, ran and may have done its work
+ * (and `data: null` proves nothing: one failed non-null field nulls them all), so such a
+ * mutation is not resent.
  */
 function stepUpReasonOf(result: FormattedExecutionResult, definition: ReturnType<typeof getMainDefinition>): StepUpReason | undefined {
   const errors = graphQLErrorsOf(result);
   const refusal = errors.find((error) => error.extensions?.code === 'FORBIDDEN' && STEP_UP_REASONS.has(error.extensions.reason));
   if (refusal === undefined || definition.kind !== Kind.OPERATION_DEFINITION) return undefined;
   if (definition.operation === OperationTypeNode.MUTATION) {
-    const failed = new Set(errors.map((error) => error.path?.[0]));
+    // Path of length 1: the root field itself failed (an error below it means it ran).
+    const failed = new Set(errors.filter((error) => error.path?.length === 1).map((error) => error.path![0]));
     const safe = definition.selectionSet.selections.every(
       (selection) => selection.kind === Kind.FIELD && failed.has(selection.alias?.value ?? selection.name.value),
     );
