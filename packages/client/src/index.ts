@@ -1,5 +1,7 @@
 // @gatehouse/client: the Apollo Client kit for Gatehouse. See docs/client.md.
 export { createGatehouseLink, SocketClosedError, type GatehouseLink, type GatehouseLinkOptions } from './links.js';
+export { gatehouseErrorReason, type GatehouseReason } from './errors.js';
+export type { StepUpChallenge, StepUpHandler, StepUpReason } from './step-up.js';
 export {
   memoryTokenStorage,
   webTokenStorage,

@@ -1,8 +1,9 @@
-import { ApolloLink, CombinedGraphQLErrors, HttpLink, ServerError } from '@apollo/client';
+import { ApolloLink, CombinedGraphQLErrors, HttpLink } from '@apollo/client';
 import { getMainDefinition } from '@apollo/client/utilities';
 import { Kind, OperationTypeNode, print, type FormattedExecutionResult } from 'graphql';
 import { createClient, type Client as WebSocketClient } from 'graphql-ws';
 import { Observable, type Subscription } from 'rxjs';
+import { graphQLErrorsOf } from './errors.js';
 import {
   createSession,
   isSessionEndReason,
@@ -11,6 +12,7 @@ import {
   type SessionEndReason,
   type TokenStorage,
 } from './session.js';
+import { stepUpLink, type StepUpHandler } from './step-up.js';
 
 export interface GatehouseLinkOptions {
   /** The GraphQL endpoint over HTTP, e.g. `https://api.example.com/graphql`. */
@@ -19,6 +21,13 @@ export interface GatehouseLinkOptions {
   storage?: TokenStorage;
   /** The server ended the session (revoked, refresh token reused or unknown): show the login screen. */
   onSessionEnded?: (reason: SessionEndReason) => void;
+  /**
+   * An HTTP operation was refused with `FORBIDDEN` and reason `MFA_REQUIRED` or
+   * `REAUTH_REQUIRED`: prompt the user, run `verifyMfa` or `reauthenticate` through the same
+   * client, and resolve true to have the operation sent again (once) with the new token.
+   * Operations refused while a prompt is open share it. Without it, the refusal reaches the caller.
+   */
+  onStepUp?: StepUpHandler;
   /** @default globalThis.fetch */
   fetch?: typeof globalThis.fetch;
   /**
@@ -50,8 +59,9 @@ export class SocketClosedError extends Error {
 }
 
 const UNAUTHORIZED_CLOSE = 4401;
-// Mutations whose answer is an AuthPayload: its tokens become the session's.
-const SIGN_IN_FIELDS = new Set(['signUp', 'login', 'refreshToken', 'changePassword', 'resetPassword']);
+// Mutations whose answer is an AuthPayload: its tokens become the session's (after
+// `verifyMfa` and `reauthenticate`, the session's earlier refresh token no longer works).
+const SIGN_IN_FIELDS = new Set(['signUp', 'login', 'refreshToken', 'changePassword', 'resetPassword', 'verifyMfa', 'reauthenticate']);
 // Mutations that end the caller's session when they answer true.
 const SIGN_OUT_FIELDS = new Set(['logout', 'deleteAccount']);
 
@@ -62,8 +72,11 @@ const SIGN_OUT_FIELDS = new Set(['logout', 'deleteAccount']);
  *   failed with that token) and is retried with the new token;
  * - `SESSION_REVOKED`, `REFRESH_TOKEN_REUSED` and `REFRESH_TOKEN_INVALID` forget the
  *   tokens and call `onSessionEnded`;
- * - the answers of `login`, `signUp`, `refreshToken`, `changePassword` and `resetPassword` sign in, those
- *   of `logout` and `deleteAccount` sign out: the app just runs the mutations;
+ * - the answers of `login`, `signUp`, `refreshToken`, `changePassword`, `resetPassword`,
+ *   `verifyMfa` and `reauthenticate` sign in, those of `logout` and `deleteAccount` sign
+ *   out: the app just runs the mutations;
+ * - with `onStepUp`, an answer refused for `MFA_REQUIRED` or `REAUTH_REQUIRED` opens one
+ *   prompt (however many operations were refused) and is sent again once it succeeds;
  * - subscriptions go over WebSocket with the token in `connection_init`; when the server
  *   closes the socket because the token expired, the kit refreshes and resubscribes.
  */
@@ -82,6 +95,7 @@ export function createGatehouseLink(options: GatehouseLinkOptions): GatehouseLin
   };
 
   const http = ApolloLink.from([
+    ...(options.onStepUp ? [stepUpLink(options.onStepUp)] : []),
     authLink(session, endIfCurrent),
     sessionCaptureLink(session),
     new HttpLink({ uri: options.uri, fetch: fetchImpl }),
@@ -101,21 +115,8 @@ export function createGatehouseLink(options: GatehouseLinkOptions): GatehouseLin
 }
 
 /** The `reason` of an UNAUTHENTICATED answer, as a JSON result or as a non-JSON-typed 401. */
-function unauthenticatedReason(resultOrError: FormattedExecutionResult | unknown): unknown {
-  let errors: FormattedExecutionResult['errors'];
-  if (ServerError.is(resultOrError)) {
-    if (resultOrError.statusCode !== 401) return undefined;
-    try {
-      errors = (JSON.parse(resultOrError.bodyText) as FormattedExecutionResult).errors;
-    } catch {
-      return undefined;
-    }
-  } else if (CombinedGraphQLErrors.is(resultOrError)) {
-    errors = resultOrError.errors;
-  } else {
-    errors = (resultOrError as FormattedExecutionResult | undefined)?.errors;
-  }
-  return errors?.find((error) => error.extensions?.code === 'UNAUTHENTICATED')?.extensions?.reason;
+function unauthenticatedReason(resultOrError: unknown): unknown {
+  return graphQLErrorsOf(resultOrError).find((error) => error.extensions?.code === 'UNAUTHENTICATED')?.extensions?.reason;
 }
 
 function authLink(session: Session, endIfCurrent: (token: string, reason: SessionEndReason) => Promise<void>): ApolloLink {

@@ -1,7 +1,7 @@
 import { print } from 'graphql';
 import { RefreshTokenDocument } from './__generated__/graphql.js';
 
-/** The tokens of one signed-in session, as `login`, `signUp`, `refreshToken` and `changePassword` return them. */
+/** The tokens of one signed-in session, as `login`, `signUp`, `refreshToken`, `verifyMfa` and the other AuthPayload mutations return them. */
 export interface GatehouseTokens {
   accessToken: string;
   refreshToken: string;
@@ -82,7 +82,7 @@ export interface SessionOptions {
 export interface Session {
   /** The current access token, or null when signed out. */
   accessToken(): Promise<string | null>;
-  /** Stores the tokens of a `login`, `signUp`, `refreshToken`, `changePassword` or `resetPassword` answer. */
+  /** Stores the tokens of an AuthPayload answer (`login`, `signUp`, `refreshToken`, `changePassword`, `resetPassword`, `verifyMfa`, `reauthenticate`). */
   signIn(tokens: GatehouseTokens): Promise<void>;
   /** Forgets the tokens (after `logout`, or to sign out locally). */
   signOut(): Promise<void>;
