@@ -7,6 +7,7 @@ import { createScopeLimits } from './auth/scope-limits.js';
 import { createSecondFactorGate } from './auth/second-factor.js';
 import { createSessionCache } from './auth/session-cache.js';
 import { createSessionStore } from './auth/session-store.js';
+import { sessionChanged } from './auth/session-changed.js';
 import { sessionsRevoked } from './auth/sessions-revoked.js';
 import type { Config } from './config.js';
 import { recordAuditEvent } from './db/audit-trail.js';
@@ -66,6 +67,7 @@ export async function createKernel(
     refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
     maxLifetimeSeconds: config.sessionMaxLifetimeSeconds,
     onRevoked: ({ sessionIds }) => void publish(sessionsRevoked, { sessionIds }),
+    onAssuranceChanged: (sessionId) => publish(sessionChanged, { sessionId }),
   });
   const sessionCache = createSessionCache({
     load: (sessionId) => sessions.findState(sessionId),
@@ -75,6 +77,7 @@ export async function createKernel(
   const newReadCache = <Value>() => createReadCache<Value>({ ttlMs: READ_CACHE_TTL_MS, maxEntries: READ_CACHE_MAX_ENTRIES });
   const userCache = newReadCache<UserRecord>();
   database.changes.on(sessionsRevoked, ({ sessionIds }) => sessionCache.invalidateSessions(sessionIds));
+  database.changes.on(sessionChanged, ({ sessionId }) => sessionCache.invalidateSessions([sessionId]));
   database.changes.on(userChanged, ({ userId }) => {
     sessionCache.invalidateUser(userId);
     userCache.invalidate(userId);

@@ -38,6 +38,5 @@ export async function reauthenticate(
     viewer.sessionId,
     mfaOn ? { aal: 2, amr: ['pwd', 'otp'] } : { aal: 1, amr: ['pwd'] },
   );
-  deps.core.sessionCache.invalidateSessions([viewer.sessionId]);
   return issueAuthPayload(deps.core, viewer.user, session);
 }

@@ -24,7 +24,6 @@ export async function verifyMfa(
   await attempt.succeeded();
   // RFC 8176: a recovery code is a one-time password too.
   const session = await deps.core.sessions.reissue(viewer.sessionId, { aal: 2, amr: ['pwd', 'otp'] });
-  deps.core.sessionCache.invalidateSessions([viewer.sessionId]);
   return issueAuthPayload(deps.core, viewer.user, session);
 }
 
