@@ -2,9 +2,9 @@ import { bootstrapAdmin } from './auth/bootstrap-admin.js';
 import { createDeviceTokens } from './auth/device-token.js';
 import { createLoginThrottle, createSignUpThrottle } from './auth/login-throttle.js';
 import { createPasswordHasher, type HashingLimits } from './auth/password.js';
-import { createPasswordChangedHooks } from './auth/password-changed.js';
 import { createScopeLimits } from './auth/scope-limits.js';
 import { createSecondFactorGate } from './auth/second-factor.js';
+import { createSecurityNotices } from './auth/security-notice.js';
 import { createSessionCache } from './auth/session-cache.js';
 import { createSessionStore } from './auth/session-store.js';
 import { sessionChanged } from './auth/session-changed.js';
@@ -109,7 +109,7 @@ export async function createKernel(
     onUserChanged: (userId) => publish(userChanged, { userId }),
     passwords: await createPasswordHasher(options.hashingLimits),
     loginThrottle,
-    passwordChanged: createPasswordChangedHooks(),
+    securityNotices: createSecurityNotices(),
     deviceTokens: createDeviceTokens(deriveSecret(signingKey, 'device tokens')),
     auditTrail: { record: (event) => recordAuditEvent(database.db, event) },
     accessTokens: observeVerifications(

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import { recordAuditEvent, type AuditEvent } from '../db/audit-trail.js';
 import { isForeignKeyViolation, type Db } from '../db/database.js';
-import type { DbTransaction } from './password-changed.js';
+import type { DbTransaction } from './security-notice.js';
 import { AuthenticationError } from '../errors.js';
 import { refreshTokens, sessions, users } from '../db/schema.js';
 import type { UserRecord } from '../users/user-record.js';
