@@ -10,6 +10,8 @@ const STEP_UP = 'mutation { startMfaEnrollment { secret } }';
 // Short, so that sessions can be made stale by waiting.
 const MAX_AGE_SECONDS = 3;
 const TRIALS = 8;
+// B's session cache keeps an entry this long (the longest the kernel allows).
+const SESSION_CACHE_TTL_MS = 1_000;
 
 // Two servers on one database need a real PostgreSQL (the embedded one is one process's).
 describeWithPostgres('MFA across two instances on one PostgreSQL', () => {
@@ -18,7 +20,10 @@ describeWithPostgres('MFA across two instances on one PostgreSQL', () => {
   beforeAll(async () => {
     a = await startTestApp({ REAUTH_MAX_AGE_SECONDS: String(MAX_AGE_SECONDS) });
     // The same signing key: the same derived key for TOTP secrets at rest.
-    b = await startTestApp({ JWT_SECRET: a.jwtSecret, DATABASE_URL: a.databaseUrl!, REAUTH_MAX_AGE_SECONDS: String(MAX_AGE_SECONDS) });
+    b = await startTestApp(
+      { JWT_SECRET: a.jwtSecret, DATABASE_URL: a.databaseUrl!, REAUTH_MAX_AGE_SECONDS: String(MAX_AGE_SECONDS) },
+      { sessionCacheTtlMs: SESSION_CACHE_TTL_MS },
+    );
   });
   afterAll(async () => {
     // B first: A's stop drops the database they share (on the PostgreSQL pass).
@@ -68,6 +73,29 @@ describeWithPostgres('MFA across two instances on one PostgreSQL', () => {
       outcomes.push(outcome(await b.graphql(STEP_UP, {}, { token: fresh })));
     }
     expect(outcomes).toEqual(tokens.map(() => 'OK'));
+  });
+
+  // An older token of the session carries the old auth_time: only the notification from A
+  // can make B read the session again before its cache entry lapses.
+  it('B drops the session from its cache when told of the change: an older token of it steps up there too, before the entry would lapse', async () => {
+    const user = await signUpUser(a);
+    const tokens: string[] = [];
+    for (let i = 0; i < TRIALS; i++) tokens.push(await logIn(a, user.email, false));
+    await new Promise((resolve) => setTimeout(resolve, MAX_AGE_SECONDS * 1000 + 500));
+    const beforeLapse: boolean[] = [];
+    for (const token of tokens) {
+      // Taken before B reads the session: its entry lives at least SESSION_CACHE_TTL_MS past this.
+      const cachedAt = Date.now();
+      expect(outcome(await b.graphql(ME, {}, { token }))).toBe('OK');
+      tokenOf(await a.graphql(REAUTHENTICATE, { password: PASSWORD }, { token }), 'reauthenticate');
+      let passed = outcome(await b.graphql(STEP_UP, {}, { token })) === 'OK';
+      while (!passed && Date.now() - cachedAt < 2 * SESSION_CACHE_TTL_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        passed = outcome(await b.graphql(STEP_UP, {}, { token })) === 'OK';
+      }
+      beforeLapse.push(passed && Date.now() - cachedAt < SESSION_CACHE_TTL_MS);
+    }
+    expect(beforeLapse).toEqual(tokens.map(() => true));
   });
 
   it('a verifyMfa on A is seen at once on B: the session no longer owes its second factor there', async () => {
