@@ -2,11 +2,12 @@ import { bootstrapAdmin } from './auth/bootstrap-admin.js';
 import { createDeviceTokens } from './auth/device-token.js';
 import { createLoginThrottle, createSignUpThrottle } from './auth/login-throttle.js';
 import { createPasswordHasher, type HashingLimits } from './auth/password.js';
-import { createPasswordChangedHooks } from './auth/password-changed.js';
 import { createScopeLimits } from './auth/scope-limits.js';
 import { createSecondFactorGate } from './auth/second-factor.js';
+import { createSecurityNotices } from './auth/security-notice.js';
 import { createSessionCache } from './auth/session-cache.js';
 import { createSessionStore } from './auth/session-store.js';
+import { sessionChanged } from './auth/session-changed.js';
 import { sessionsRevoked } from './auth/sessions-revoked.js';
 import type { Config } from './config.js';
 import { recordAuditEvent } from './db/audit-trail.js';
@@ -66,6 +67,7 @@ export async function createKernel(
     refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
     maxLifetimeSeconds: config.sessionMaxLifetimeSeconds,
     onRevoked: ({ sessionIds }) => void publish(sessionsRevoked, { sessionIds }),
+    onAssuranceChanged: (sessionId) => publish(sessionChanged, { sessionId }),
   });
   const sessionCache = createSessionCache({
     load: (sessionId) => sessions.findState(sessionId),
@@ -75,6 +77,7 @@ export async function createKernel(
   const newReadCache = <Value>() => createReadCache<Value>({ ttlMs: READ_CACHE_TTL_MS, maxEntries: READ_CACHE_MAX_ENTRIES });
   const userCache = newReadCache<UserRecord>();
   database.changes.on(sessionsRevoked, ({ sessionIds }) => sessionCache.invalidateSessions(sessionIds));
+  database.changes.on(sessionChanged, ({ sessionId }) => sessionCache.invalidateSessions([sessionId]));
   database.changes.on(userChanged, ({ userId }) => {
     sessionCache.invalidateUser(userId);
     userCache.invalidate(userId);
@@ -106,7 +109,7 @@ export async function createKernel(
     onUserChanged: (userId) => publish(userChanged, { userId }),
     passwords: await createPasswordHasher(options.hashingLimits),
     loginThrottle,
-    passwordChanged: createPasswordChangedHooks(),
+    securityNotices: createSecurityNotices(),
     deviceTokens: createDeviceTokens(deriveSecret(signingKey, 'device tokens')),
     auditTrail: { record: (event) => recordAuditEvent(database.db, event) },
     accessTokens: observeVerifications(

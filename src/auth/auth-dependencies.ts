@@ -4,8 +4,8 @@ import type { UserRepository } from '../users/user-repository.js';
 import type { DeviceTokens } from './device-token.js';
 import type { LoginThrottle, SignUpThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password.js';
-import type { PasswordChangedHooks } from './password-changed.js';
 import type { ScopeLimits } from './scope-limits.js';
+import type { SecurityNotices } from './security-notice.js';
 import type { SecondFactorGate } from './second-factor.js';
 import type { SessionCache } from './session-cache.js';
 import type { SessionStore } from './session-store.js';
@@ -21,8 +21,8 @@ export interface AuthDependencies {
   /** Records an audit event on its own, for what writes nothing else (a failed login). */
   readonly auditTrail: { record(event: AuditEvent): Promise<void> };
   readonly deviceTokens: DeviceTokens;
-  /** What modules do, in the same transaction, when a signed-in user changes their password. */
-  readonly passwordChanged: PasswordChangedHooks;
+  /** Tells a user of a change to their account (the email module mails it), in the change's transaction. */
+  readonly securityNotices: SecurityNotices;
   readonly signUpThrottle: SignUpThrottle;
   /** What modules narrow a user's scopes by (REQUIRE_EMAIL_VERIFICATION). */
   readonly scopeLimits: ScopeLimits;

@@ -27,6 +27,12 @@ export function createSessionCache(options: SessionCacheOptions) {
   return {
     get: (sessionId: string): Promise<SessionState | null> => cache.get(sessionId, () => options.load(sessionId)),
 
+    /** The session read from the database now, whatever is cached. */
+    reload(sessionId: string): Promise<SessionState | null> {
+      cache.invalidate(sessionId);
+      return cache.get(sessionId, () => options.load(sessionId));
+    },
+
     invalidateSessions(sessionIds: readonly string[]): void {
       for (const id of sessionIds) cache.invalidate(id);
     },

@@ -64,7 +64,7 @@ export async function changePassword(
   await deps.sessions.replacePassword(viewer.userId, await deps.passwords.hash(newPassword), {
     exceptSessionId: viewer.sessionId,
     audit: { kind: 'PASSWORD_CHANGED', userId: viewer.userId, origin },
-    within: (tx) => deps.passwordChanged.run(tx, { userId: viewer.userId, email }),
+    within: (tx) => deps.securityNotices.send(tx, { userId: viewer.userId, email }, { kind: 'password-changed' }),
   });
   const session = await deps.sessions.reissue(viewer.sessionId);
   const user = await deps.users.findById(viewer.userId);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import { recordAuditEvent, type AuditEvent } from '../db/audit-trail.js';
 import { isForeignKeyViolation, type Db } from '../db/database.js';
-import type { DbTransaction } from './password-changed.js';
+import type { DbTransaction } from './security-notice.js';
 import { AuthenticationError } from '../errors.js';
 import { refreshTokens, sessions, users } from '../db/schema.js';
 import type { UserRecord } from '../users/user-record.js';
@@ -108,6 +108,11 @@ export interface SessionStoreOptions {
   maxLifetimeSeconds: number;
   /** Told about every revocation, after it is committed (the session cache listens). */
   onRevoked: (revoked: { sessionIds: string[] }) => void;
+  /**
+   * Told when a factor proved again changes a session's assurance, after it is committed;
+   * awaited, so that other instances hear of it before the caller is answered.
+   */
+  onAssuranceChanged: (sessionId: string) => Promise<void>;
 }
 
 /** SQL access to sessions and their refresh-token lineage. */
@@ -345,6 +350,7 @@ export function createSessionStore(db: Db, options: SessionStoreOptions) {
           .where(eq(sessions.id, sessionId));
         return { createdAt: session.createdAt, assurance };
       });
+      if (proved !== undefined) await options.onAssuranceChanged(sessionId);
       return { sessionId, refreshToken, endsAt: endOf(createdAt), assurance };
     },
 

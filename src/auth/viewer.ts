@@ -6,6 +6,7 @@ import { scopesForRole, type Role, type Scope } from '../users/roles.js';
 import { MFA_SCOPE } from './auth-payload.js';
 import { parseBearerToken } from './authorization-header.js';
 import type { SessionCache } from './session-cache.js';
+import type { SessionAssurance } from './session-store.js';
 import { narrowScopes, type ScopeLimits } from './scope-limits.js';
 
 
@@ -65,6 +66,7 @@ export async function resolveViewer(
     sessionId: claims.sid,
     tokenExpiresAt: claims.exp,
     mfaPending: claims.scope === MFA_SCOPE,
+    issuedFor: { authTime: claims.auth_time, aal: claims.aal },
   });
 }
 
@@ -77,12 +79,24 @@ export function recheckViewer(deps: ViewerDependencies, viewer: Viewer): Promise
   return checkSession(deps, viewer);
 }
 
+/** The assurance a token was issued for (its `auth_time`, in seconds, and `aal`). */
+interface IssuedFor {
+  authTime: number;
+  aal: 1 | 2;
+}
+
 async function checkSession(
   deps: ViewerDependencies,
   // mfaPending: the token was issued owing a second factor; it stays so even once its session no longer does.
-  token: { userId: string; sessionId: string; tokenExpiresAt: number; mfaPending: boolean },
+  token: { userId: string; sessionId: string; tokenExpiresAt: number; mfaPending: boolean; issuedFor?: IssuedFor },
 ): Promise<Viewer> {
-  const session = await deps.sessionCache.get(token.sessionId);
+  let session = await deps.sessionCache.get(token.sessionId);
+  // A token issued after the cached read (verifyMfa or reauthenticate, maybe on another
+  // instance whose notification has not arrived yet) must not be judged on the older
+  // assurance: a step-up operation sent right after would be refused. Read it again.
+  if (session !== null && token.issuedFor !== undefined && predates(session.assurance, token.issuedFor, token.mfaPending)) {
+    session = await deps.sessionCache.reload(token.sessionId);
+  }
   if (
     session === null ||
     session.revoked ||
@@ -105,4 +119,14 @@ async function checkSession(
     aal: session.assurance.aal,
     authTime: session.assurance.authTime,
   });
+}
+
+/** Whether the session's assurance, as cached, is older than the token's: a factor was proved since. */
+function predates(assurance: SessionAssurance, issuedFor: IssuedFor, tokenOwesFactor: boolean): boolean {
+  return (
+    Math.floor(assurance.authTime.getTime() / 1000) < issuedFor.authTime ||
+    assurance.aal < issuedFor.aal ||
+    // A session owes its factor until verifyMfa, never again: a token that does not is newer.
+    (assurance.mfaPending && !tokenOwesFactor)
+  );
 }

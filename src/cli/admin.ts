@@ -105,6 +105,7 @@ async function main(argv: string[]): Promise<string> {
       refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
       maxLifetimeSeconds: config.sessionMaxLifetimeSeconds,
       onRevoked: () => {},
+      onAssuranceChanged: async () => {},
     });
     const revoked = await sessions.revokeAllOfUser(userId, 'admin_revoked', undefined, {
       kind: 'SESSION_REVOKED',

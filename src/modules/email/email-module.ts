@@ -10,7 +10,7 @@ import type { EmailTokenKind } from './email-token.js';
 import { createEmailTokenRepository } from './email-token-repository.js';
 import { createMailLimits } from './mail-limit-store.js';
 import { createMailOutboxRepository } from './mail-outbox-repository.js';
-import { composePasswordChangedMail } from './mail-templates.js';
+import { composeSecurityNoticeMail } from './mail-templates.js';
 import { startMailSender, type MailSenderOptions } from './mail-sender.js';
 import { createSmtpTransport } from './smtp-transport.js';
 import { createUnverifiedScopeLimiter } from './unverified-scope-limit.js';
@@ -80,8 +80,8 @@ export function createEmailModule(options: EmailModuleOptions = {}): GatehouseMo
           background.add(running);
         },
       };
-      kernel.services.passwordChanged.add(async (tx, { email }) => {
-        await deps.enqueue(tx, composePasswordChangedMail(email));
+      kernel.services.securityNotices.add(async (tx, { email }, notice) => {
+        await deps.enqueue(tx, composeSecurityNoticeMail(email, notice));
         // After this transaction commits: the sender claims only committed rows.
         deps.inBackground(async () => deps.wake());
       });

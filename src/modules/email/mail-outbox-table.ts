@@ -11,7 +11,7 @@ export const mailOutbox = pgTable(
   'mail_outbox',
   {
     id: uuid('id').primaryKey(),
-    /** What the mail is: reset-password, verify-email, change-email, password-changed, password-reset, email-changed. */
+    /** What the mail is: a MailKind (reset-password, verify-email, change-email, or a security notice such as password-changed, mfa-disabled). */
     kind: text('kind').$type<MailKind>().notNull(),
     recipient: text('recipient').notNull(),
     subject: text('subject').notNull(),

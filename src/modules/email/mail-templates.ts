@@ -1,11 +1,10 @@
-/** The kinds of mail Gatehouse sends: three carry a link, three are security notices. */
-export type MailKind =
-  | 'verify-email'
-  | 'change-email'
-  | 'reset-password'
-  | 'password-changed'
-  | 'password-reset'
-  | 'email-changed';
+import type { SecurityNotice } from '../../auth/security-notice.js';
+
+/**
+ * The kinds of mail Gatehouse sends: three carry a link; the others are security notices,
+ * the core's (a password or MFA change) and this module's own (a reset, an address change).
+ */
+export type MailKind = 'verify-email' | 'change-email' | 'reset-password' | 'password-reset' | 'email-changed' | SecurityNotice['kind'];
 
 /** A composed mail, plain text and HTML. */
 export interface Mail {
@@ -50,6 +49,44 @@ export function composePasswordChangedMail(to: string): Mail {
     'The password of your account was just changed, and your other sessions were signed out.',
     'If this was not you, reset your password at once and check your account.',
   ]);
+}
+
+/** The mail telling the user of a change to their account, for each kind of the core's notices. */
+export function composeSecurityNoticeMail(to: string, change: SecurityNotice): Mail {
+  switch (change.kind) {
+    case 'password-changed':
+      return composePasswordChangedMail(to);
+    case 'mfa-enabled':
+      return notice('mfa-enabled', to, 'Two-factor authentication was turned on', [
+        'Two-factor authentication was just turned on for your account: signing in now also needs a code from your authenticator app, or one of your recovery codes.',
+        'If this was not you, someone has your password: reset it at once and contact the administrator of this service.',
+      ]);
+    case 'mfa-authenticator-changed':
+      return notice('mfa-authenticator-changed', to, 'Your two-factor authenticator was changed', [
+        'A new authenticator app was just set up for the two-factor authentication of your account. Codes from the previous one no longer work, nor do your earlier recovery codes.',
+        'If this was not you, reset your password at once and contact the administrator of this service.',
+      ]);
+    case 'mfa-disabled':
+      return notice('mfa-disabled', to, 'Two-factor authentication was turned off', [
+        'Two-factor authentication was just turned off for your account: signing in now needs the password alone, and your recovery codes no longer work.',
+        'If this was not you, reset your password at once, turn two-factor authentication on again and check your account.',
+      ]);
+    case 'recovery-codes-regenerated':
+      return notice('recovery-codes-regenerated', to, 'New recovery codes were generated', [
+        'A new set of recovery codes was just generated for your account. The earlier codes no longer work.',
+        'If this was not you, reset your password at once and contact the administrator of this service.',
+      ]);
+    case 'recovery-code-used':
+      return notice('recovery-code-used', to, 'A recovery code was used', [
+        `One of the recovery codes of your account was just used instead of a code from your authenticator app. It cannot be used again; ${remainingCodes(change.remaining)}.`,
+        'If you lost your authenticator app, set up a new one and generate new recovery codes. If this was not you, someone has your password and a recovery code: reset your password and generate new recovery codes at once.',
+      ]);
+  }
+}
+
+function remainingCodes(count: number): string {
+  if (count === 0) return 'none is left: generate new ones';
+  return count === 1 ? '1 is left' : `${count} are left`;
 }
 
 /** Notice: the password was reset through a mailed link. */

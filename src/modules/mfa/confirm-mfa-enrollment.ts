@@ -24,9 +24,11 @@ export async function confirmMfaEnrollment(
     const secret = deps.box.open(factor.pendingSecret, viewer.userId);
     const step = secret === null ? null : matchTotpStep(secret, code.trim());
     if (step === null) return false;
+    const replacing = factor.secret !== null;
     await deps.factors.confirm(tx, viewer.userId, factor.pendingSecret, step);
     await deps.factors.replaceRecoveryCodes(tx, viewer.userId, recoveryCodes.map(deps.hashRecoveryCode));
     await deps.audit(tx, { kind: 'MFA_ENABLED', userId: viewer.userId, origin });
+    await deps.notify(tx, viewer, { kind: replacing ? 'mfa-authenticator-changed' : 'mfa-enabled' });
     return true;
   });
   if (!confirmed) return refuseCode(deps, viewer.userId, origin);

@@ -7,7 +7,10 @@ export async function disableMfa(deps: MfaDependencies, viewer: Viewer, origin: 
   await checkFactorProved(deps, viewer);
   return deps.db.transaction(async (tx) => {
     const wasOn = await deps.factors.remove(tx, viewer.userId);
-    if (wasOn) await deps.audit(tx, { kind: 'MFA_DISABLED', userId: viewer.userId, origin });
+    if (wasOn) {
+      await deps.audit(tx, { kind: 'MFA_DISABLED', userId: viewer.userId, origin });
+      await deps.notify(tx, viewer, { kind: 'mfa-disabled' });
+    }
     return wasOn;
   });
 }

@@ -1,4 +1,6 @@
 import type { AuthDependencies } from '../../auth/auth-dependencies.js';
+import type { SecurityNotice } from '../../auth/security-notice.js';
+import type { Viewer } from '../../auth/viewer.js';
 import type { AuditEvent, AuditOrigin } from '../../db/audit-trail.js';
 import type { Db } from '../../db/database.js';
 import type { MfaRepository, Tx } from './mfa-repository.js';
@@ -20,6 +22,8 @@ export interface MfaDependencies {
   readonly issuer: string;
   /** Writes an audit event inside `tx`, the transaction of the change it records. */
   audit(tx: Tx, event: AuditEvent): Promise<void>;
+  /** Tells the caller of a change to their account (a mail, with the email module) inside `tx`. */
+  notify(tx: Tx, viewer: Viewer, notice: SecurityNotice): Promise<void>;
 }
 
 /** Where a request came from: its audit events record it. */

@@ -57,6 +57,8 @@ export const mfaModule = defineModule({
       }),
       issuer: kernel.config.jwt.issuer,
       audit: (tx, event) => kernel.recordAuditEvent(tx, event),
+      // The address as of the caller's session check (at most the session cache's TTL old).
+      notify: (tx, viewer, notice) => kernel.services.securityNotices.send(tx, { userId: viewer.userId, email: viewer.user.email }, notice),
     };
     kernel.services.secondFactor.add((userId) => factors.isEnabled(userId));
     const mfaEnabledOf = defineLoader((userIds: readonly string[]) => factors.findEnabled(userIds));

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
+import { and, count, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { mfaFactors, mfaRecoveryCodes } from './mfa-table.js';
 
@@ -73,6 +73,12 @@ export function createMfaRepository(db: Db) {
         .where(and(eq(mfaRecoveryCodes.userId, userId), eq(mfaRecoveryCodes.codeHash, codeHash)))
         .returning({ userId: mfaRecoveryCodes.userId });
       return rows.length === 1;
+    },
+
+    /** How many unused recovery codes the user has left. */
+    async countRecoveryCodes(tx: Tx, userId: string): Promise<number> {
+      const [row] = await tx.select({ left: count() }).from(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, userId));
+      return row?.left ?? 0;
     },
 
     /** MFA off: the factor and its recovery codes are gone. True if it was on. */

@@ -30,7 +30,7 @@ export async function reauthenticate(
   if (mfaOn) {
     const code = input.code!;
     const attempt = await countAttempt(deps.throttle, viewer);
-    const proved = code.length <= MAX_CODE_LENGTH && (await deps.db.transaction((tx) => spendCode(deps, tx, viewer.userId, code)));
+    const proved = code.length <= MAX_CODE_LENGTH && (await deps.db.transaction((tx) => spendCode(deps, tx, viewer, code)));
     if (!proved) return refuseCode(deps, viewer.userId, origin);
     await attempt.succeeded();
   }
@@ -38,6 +38,5 @@ export async function reauthenticate(
     viewer.sessionId,
     mfaOn ? { aal: 2, amr: ['pwd', 'otp'] } : { aal: 1, amr: ['pwd'] },
   );
-  deps.core.sessionCache.invalidateSessions([viewer.sessionId]);
   return issueAuthPayload(deps.core, viewer.user, session);
 }

@@ -12,6 +12,7 @@ export async function regenerateRecoveryCodes(deps: MfaDependencies, viewer: Vie
     const factor = await deps.factors.lock(tx, viewer.userId);
     if (factor?.secret == null) return false;
     await deps.factors.replaceRecoveryCodes(tx, viewer.userId, recoveryCodes.map(deps.hashRecoveryCode));
+    await deps.notify(tx, viewer, { kind: 'recovery-codes-regenerated' });
     return true;
   });
   if (!regenerated) throw new ForbiddenError('MFA is off: there are no recovery codes to replace.');

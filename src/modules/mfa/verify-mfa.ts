@@ -19,22 +19,28 @@ export async function verifyMfa(
   origin: RequestOrigin,
 ): Promise<AuthPayloadRecord> {
   const attempt = await countAttempt(deps.throttle, viewer);
-  const proved = code.length <= MAX_CODE_LENGTH && (await deps.db.transaction((tx) => spendCode(deps, tx, viewer.userId, code)));
+  const proved = code.length <= MAX_CODE_LENGTH && (await deps.db.transaction((tx) => spendCode(deps, tx, viewer, code)));
   if (!proved) return refuseCode(deps, viewer.userId, origin);
   await attempt.succeeded();
   // RFC 8176: a recovery code is a one-time password too.
   const session = await deps.core.sessions.reissue(viewer.sessionId, { aal: 2, amr: ['pwd', 'otp'] });
-  deps.core.sessionCache.invalidateSessions([viewer.sessionId]);
   return issueAuthPayload(deps.core, viewer.user, session);
 }
 
-/** Checks and spends a TOTP or recovery code in `tx`, under the factor row's lock. */
-export async function spendCode(deps: MfaDependencies, tx: Tx, userId: string, code: string): Promise<boolean> {
+/**
+ * Checks and spends a TOTP or recovery code in `tx`, under the factor row's lock. A
+ * recovery code spent is a notice to the user, with how many are left: one used by someone
+ * else is how they learn that it leaked.
+ */
+export async function spendCode(deps: MfaDependencies, tx: Tx, viewer: Viewer, code: string): Promise<boolean> {
+  const { userId } = viewer;
   const factor = await deps.factors.lock(tx, userId);
   if (factor?.secret == null) return false;
   const secret = deps.box.open(factor.secret, userId);
   const step = secret === null ? null : matchTotpStep(secret, code.trim());
   if (step !== null) return deps.factors.spendStep(tx, userId, step);
   const recoveryCode = normalizeRecoveryCode(code);
-  return recoveryCode !== null && deps.factors.spendRecoveryCode(tx, userId, deps.hashRecoveryCode(recoveryCode));
+  if (recoveryCode === null || !(await deps.factors.spendRecoveryCode(tx, userId, deps.hashRecoveryCode(recoveryCode)))) return false;
+  await deps.notify(tx, viewer, { kind: 'recovery-code-used', remaining: await deps.factors.countRecoveryCodes(tx, userId) });
+  return true;
 }

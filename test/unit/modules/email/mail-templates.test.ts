@@ -1,13 +1,24 @@
 import { describe, expect, it } from '@jest/globals';
+import type { SecurityNotice } from '../../../../src/auth/security-notice.js';
 import {
   composeEmailChangedMail,
   composePasswordChangedMail,
   composePasswordResetMail,
   composeResetPasswordMail,
+  composeSecurityNoticeMail,
   composeVerifyEmailMail,
   escapeHtml,
   linkFor,
 } from '../../../../src/modules/email/mail-templates.js';
+
+const SECURITY_NOTICES: SecurityNotice[] = [
+  { kind: 'password-changed' },
+  { kind: 'mfa-enabled' },
+  { kind: 'mfa-authenticator-changed' },
+  { kind: 'mfa-disabled' },
+  { kind: 'recovery-codes-regenerated' },
+  { kind: 'recovery-code-used', remaining: 3 },
+];
 
 describe('mail templates', () => {
   it('put the token in the fragment of an APP_URL link, percent-encoded', () => {
@@ -32,10 +43,34 @@ describe('mail templates', () => {
     const reset = composeResetPasswordMail('a@example.com', link);
     expect(reset.text).toContain(link);
     expect(reset.html).toContain(`href="${link}"`);
-    for (const notice of [composePasswordChangedMail('a@example.com'), composePasswordResetMail('a@example.com'), composeEmailChangedMail('a@example.com', 'b@example.com')]) {
+    const notices = [
+      composePasswordChangedMail('a@example.com'),
+      composePasswordResetMail('a@example.com'),
+      composeEmailChangedMail('a@example.com', 'b@example.com'),
+      ...SECURITY_NOTICES.map((notice) => composeSecurityNoticeMail('a@example.com', notice)),
+    ];
+    for (const notice of notices) {
       expect(notice.text).not.toMatch(/https?:\/\//);
       expect(notice.html).not.toMatch(/href=/);
     }
+  });
+
+  it('give each of the core\'s security notices a subject of its own, the kind it is filed under, and both bodies', () => {
+    const mails = SECURITY_NOTICES.map((notice) => composeSecurityNoticeMail('a@example.com', notice));
+    expect(mails.map((mail) => mail.kind)).toEqual(SECURITY_NOTICES.map((notice) => notice.kind));
+    expect(new Set(mails.map((mail) => mail.subject)).size).toBe(mails.length);
+    for (const mail of mails) {
+      expect(mail.to).toBe('a@example.com');
+      expect(mail.text.trim()).not.toBe('');
+      expect(mail.html).toContain(`<title>${escapeHtml(mail.subject)}</title>`);
+    }
+  });
+
+  it('say how many recovery codes are left, in words that fit the number', () => {
+    const left = (remaining: number) => composeSecurityNoticeMail('a@example.com', { kind: 'recovery-code-used', remaining }).text;
+    expect(left(9)).toContain('9 are left');
+    expect(left(1)).toContain('1 is left');
+    expect(left(0)).toContain('none is left: generate new ones');
   });
 
   it('escape the five HTML-significant characters', () => {
