@@ -3,13 +3,15 @@
 export const typeDefs = /* GraphQL */ `
   enum Role { VIEWER USER ADMIN }
   type User { id: ID!  email: String  name: String  role: Role! }
-  type Post { id: ID!  title: String!  body: String!  published: Boolean!  author: User! }
+  type Post { id: ID!  title: String!  body: String!  published: Boolean!  author: User!  authorId: ID! }
   type PostEdge { node: Post!  cursor: String! }
   type PageInfo { hasNextPage: Boolean!  endCursor: String }
   type PostConnection { edges: [PostEdge!]!  pageInfo: PageInfo!  totalCount: Int! }
   type Query {
     me: User
     feed(first: Int = 20, after: String): PostConnection!
+    "The same posts as a flat list: what the simplest server would serve."
+    posts(first: Int = 20): [Post!]!
   }
 `;
 
