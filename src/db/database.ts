@@ -82,7 +82,7 @@ async function openEmbedded(dataDir: string, onQuery?: (sql: string) => void): P
   let client: PGlite;
   try {
     if (!existsSync(pgdata)) await initializeDataDir(pgdata);
-    client = new PGlite(pgdata);
+    client = new PGlite(pgdata, { startParams: EMBEDDED_START_PARAMS });
     await client.waitReady;
     // PGlite writes its files 0666 whatever the umask; this also tightens an older DATA_DIR.
     tightenTree(pgdata);
@@ -122,20 +122,41 @@ async function openEmbedded(dataDir: string, onQuery?: (sql: string) => void): P
 }
 
 /**
+ * PostgreSQL's settings for the embedded database, after PGlite's own start parameters
+ * (a later -c wins over an earlier one and over DATA_DIR/pgdata/postgresql.conf).
+ *
+ * PGlite's initdb writes PostgreSQL's defaults for a server: shared_buffers = 128MB and
+ * max_connections = 100, 145 MB of shared memory in all. In WebAssembly that shared
+ * memory is an ordinary allocation that PostgreSQL zeroes at every start, so all of it
+ * is resident from the first second (and zeroing it was the largest single cost of
+ * opening the database). PGlite runs one backend in this one process, and the operating
+ * system's page cache still holds the files behind a smaller buffer pool, so:
+ * - shared_buffers = 16MB: 2,048 pages of 8 kB, twice the whole of a freshly migrated
+ *   database (7.8 MB, catalogs included); a larger one spills to reads of the page
+ *   cache (a system call, not a disk read).
+ * - max_connections = 10: the one backend, with room for PostgreSQL's reserved slots;
+ *   each slot costs lock-table and process-array memory.
+ * Together: 24 MB of shared memory instead of 145 MB. Durability is unchanged (these
+ * only size caches; WAL and commit settings stay as PGlite sets them).
+ */
+const EMBEDDED_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB', '-c', 'max_connections=10'];
+
+/**
  * Runs PGlite's initdb in a worker thread that then exits. initdb grows the WebAssembly
- * heap by ~500 MB and a heap never shrinks; in a worker it is freed with the worker,
- * so the server runs in ~400 MB instead of ~850 MB, for ~0.5 s more on the first start.
+ * heap by ~500 MB and a heap never shrinks; in a worker it is freed with the worker
+ * (the server would otherwise keep it for as long as it runs), for ~0.5 s more on the
+ * first start. The worker opens with the server's settings, as the server then does.
  */
 async function initializeDataDir(pgdata: string): Promise<void> {
   const pgliteUrl = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
   const worker = new Worker(
     `const { workerData } = require('node:worker_threads');
      import(workerData.pgliteUrl).then(async ({ PGlite }) => {
-       const db = new PGlite(workerData.pgdata);
+       const db = new PGlite(workerData.pgdata, { startParams: workerData.startParams });
        await db.waitReady;
        await db.close();
      });`,
-    { eval: true, workerData: { pgliteUrl, pgdata } },
+    { eval: true, workerData: { pgliteUrl, pgdata, startParams: EMBEDDED_START_PARAMS } },
   );
   const [code] = (await Promise.race([once(worker, 'exit'), once(worker, 'error').then(([error]) => { throw error; })])) as [number];
   if (code !== 0) throw new Error(`Initialising the embedded database in ${pgdata} failed (exit ${code}).`);
