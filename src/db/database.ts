@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -82,7 +83,7 @@ async function openEmbedded(dataDir: string, onQuery?: (sql: string) => void): P
   let client: PGlite;
   try {
     if (!existsSync(pgdata)) await initializeDataDir(pgdata);
-    client = new PGlite(pgdata);
+    client = new PGlite(pgdata, { startParams: EMBEDDED_START_PARAMS });
     await client.waitReady;
     // PGlite writes its files 0666 whatever the umask; this also tightens an older DATA_DIR.
     tightenTree(pgdata);
@@ -122,23 +123,65 @@ async function openEmbedded(dataDir: string, onQuery?: (sql: string) => void): P
 }
 
 /**
- * Runs PGlite's initdb in a worker thread that then exits. initdb grows the WebAssembly
- * heap by ~500 MB and a heap never shrinks; in a worker it is freed with the worker,
- * so the server runs in ~400 MB instead of ~850 MB, for ~0.5 s more on the first start.
+ * PostgreSQL's settings for the embedded database, after PGlite's own start parameters
+ * (a later -c wins over an earlier one and over DATA_DIR/pgdata/postgresql.conf).
+ *
+ * PGlite's initdb writes PostgreSQL's defaults for a server: shared_buffers = 128MB and
+ * max_connections = 100, 145 MB of shared memory in all. In WebAssembly that shared
+ * memory is an ordinary allocation that PostgreSQL zeroes at every start, so all of it
+ * is resident from the first second (and zeroing it was the largest single cost of
+ * opening the database). PGlite runs one backend in this one process, and the operating
+ * system's page cache still holds the files behind a smaller buffer pool, so:
+ * - shared_buffers = 16MB: 2,048 pages of 8 kB, twice the whole of a freshly migrated
+ *   database (7.8 MB, catalogs included); a larger one spills to reads of the page
+ *   cache (a system call, not a disk read).
+ * - max_connections = 10: the one backend, with room for PostgreSQL's reserved slots;
+ *   each slot costs lock-table and process-array memory.
+ * Together: 24 MB of shared memory instead of 145 MB. Durability is unchanged (these
+ * only size caches; WAL and commit settings stay as PGlite sets them).
+ */
+const EMBEDDED_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB', '-c', 'max_connections=10'];
+
+/**
+ * Runs PGlite's initdb in a child process that then exits. initdb grows the WebAssembly
+ * heap by ~500 MB and a heap never shrinks. A worker thread (as before) freed the heap
+ * but left ~100-150 MB behind in this process (the thread's malloc arenas and what V8
+ * keeps of a second PGlite), which a fresh DATA_DIR's server then carried for as long
+ * as it ran; a process returns everything to the system, for ~0.1 s more of a first
+ * start that takes ~5 s anyway. It opens with the server's settings, as the server then does.
+ *
+ * It initialises a directory beside pgdata and renames it when complete: a start killed
+ * halfway leaves no pgdata that looks ready (the next start begins again), and the child
+ * stops when its parent dies (its IPC channel closes) instead of writing on alone.
  */
 async function initializeDataDir(pgdata: string): Promise<void> {
+  // Named per attempt: the child of a killed start may still be writing into its own.
+  const parent = dirname(pgdata);
+  const prefix = `${basename(pgdata)}.initializing-`;
+  for (const leftover of (await readdir(parent)).filter((name) => name.startsWith(prefix))) {
+    await rm(join(parent, leftover), { recursive: true, force: true }).catch(() => {});
+  }
+  const initializing = `${pgdata}.initializing-${process.pid}`;
   const pgliteUrl = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
-  const worker = new Worker(
-    `const { workerData } = require('node:worker_threads');
-     import(workerData.pgliteUrl).then(async ({ PGlite }) => {
-       const db = new PGlite(workerData.pgdata);
-       await db.waitReady;
-       await db.close();
-     });`,
-    { eval: true, workerData: { pgliteUrl, pgdata } },
-  );
-  const [code] = (await Promise.race([once(worker, 'exit'), once(worker, 'error').then(([error]) => { throw error; })])) as [number];
-  if (code !== 0) throw new Error(`Initialising the embedded database in ${pgdata} failed (exit ${code}).`);
+  const script = `
+    process.on('disconnect', () => process.exit(1));
+    const [pgliteUrl, pgdata, startParams] = JSON.parse(process.argv[1]);
+    const { PGlite } = await import(pgliteUrl);
+    const db = new PGlite(pgdata, { startParams });
+    await db.waitReady;
+    await db.close();
+    process.exit(0);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, JSON.stringify([pgliteUrl, initializing, EMBEDDED_START_PARAMS])], {
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await Promise.race([once(child, 'exit'), once(child, 'error').then(([error]) => { throw error; })])) as [number | null];
+  if (code !== 0) {
+    const reason = stderr.trim().split('\n').at(-1) ?? '';
+    throw new Error(`Initialising the embedded database in ${pgdata} failed (exit ${code})${reason === '' ? '' : `: ${reason}`}.`);
+  }
+  await rename(initializing, pgdata);
 }
 
 interface PostgresOptions {
