@@ -41,11 +41,25 @@ export async function databaseFor(dataDir: string): Promise<string | undefined> 
   return url.toString();
 }
 
-/** Drops the database databaseFor made for this DATA_DIR, if it made one. */
+/**
+ * Drops the database databaseFor made for this DATA_DIR, if it made one. An autovacuum
+ * worker on the fresh copy is the server's, which the test role may not terminate (42501):
+ * it is done within moments, so the drop is tried again; failing that, global teardown
+ * drops what is left.
+ */
 export async function dropDatabaseFor(dataDir: string): Promise<void> {
   const url = byDataDir.get(dataDir);
   const source = template();
   byDataDir.delete(dataDir);
   if (url === undefined || source === undefined) return;
-  await onServer(source.server, `drop database if exists ${new URL(url).pathname.slice(1)} with (force)`);
+  const statement = `drop database if exists ${new URL(url).pathname.slice(1)} with (force)`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await onServer(source.server, statement);
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42501') throw error;
+      if (attempt === 50) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
