@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { LOGIN, PASSWORD, signUpUser, startTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
-import { CHANGE_EMAIL, modulesWithEmail, ownMailDatabase, REQUEST_EMAIL_VERIFICATION, VERIFY_EMAIL } from '../helpers/email-operations.js';
+import { describe, expect, it } from '@jest/globals';
+import { LOGIN, PASSWORD, signUpUser, uniqueEmail } from '../helpers/test-app.js';
+import { CHANGE_EMAIL, REQUEST_EMAIL_VERIFICATION, useMailingApp, VERIFY_EMAIL } from '../helpers/email-operations.js';
 import { createPost } from '../helpers/operations.js';
-import { startSmtpListener, tokenIn, type SmtpListener } from '../helpers/smtp-listener.js';
+import { tokenIn } from '../helpers/smtp-listener.js';
 
 const APP_URL = 'https://app.example.test/';
 const ME_VERIFIED = /* GraphQL */ `query { me { email emailVerified } }`;
@@ -15,19 +15,7 @@ async function eventKinds(accessToken: string): Promise<string[]> {
   return (response.body.data?.mySecurityEvents.edges as Array<{ node: { kind: string } }>).map((edge) => edge.node.kind);
 }
 
-let smtp: SmtpListener;
-let app: TestApp;
-let database: Awaited<ReturnType<typeof ownMailDatabase>>;
-beforeAll(async () => {
-  smtp = await startSmtpListener();
-  database = await ownMailDatabase();
-  app = await startTestApp({ ...database.env, SMTP_URL: smtp.url, APP_URL }, { modules: modulesWithEmail({ tokenLifetimesMs: {} }) });
-});
-afterAll(async () => {
-  await app?.stop();
-  await smtp?.stop();
-  await database?.drop();
-});
+const { app, smtp } = useMailingApp({ APP_URL }, { tokenLifetimesMs: {} });
 
 async function verificationLink(user: { email: string; accessToken: string }) {
   const before = smtp.mails.length;

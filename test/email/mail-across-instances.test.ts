@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { ME, outcome, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { describeWithPostgres } from '../helpers/describe-with-postgres.js';
-import { modulesWithEmail, ownMailDatabase, REQUEST_PASSWORD_RESET, RESET_PASSWORD } from '../helpers/email-operations.js';
+import { modulesWithEmail, REQUEST_PASSWORD_RESET, RESET_PASSWORD } from '../helpers/email-operations.js';
 import { startSmtpListener, tokenIn, type SmtpListener } from '../helpers/smtp-listener.js';
 
 // Two servers on one outbox need a real PostgreSQL (the embedded one is one process's).
@@ -9,20 +9,18 @@ describeWithPostgres('mail with two instances on one PostgreSQL', () => {
   let smtp: SmtpListener;
   let a: TestApp;
   let b: TestApp;
-  let database: Awaited<ReturnType<typeof ownMailDatabase>>;
   beforeAll(async () => {
     smtp = await startSmtpListener();
-    database = await ownMailDatabase();
-    // Both poll every 20 ms, so both reach for every mail.
+    // Both poll every 20 ms, so both reach for every mail; B on A's database.
     const modules = modulesWithEmail({ sender: { pollIntervalMs: 20 } });
-    a = await startTestApp({ ...database.env, SMTP_URL: smtp.url }, { modules });
-    b = await startTestApp({ ...database.env, SMTP_URL: smtp.url, JWT_SECRET: a.jwtSecret }, { modules });
+    a = await startTestApp({ SMTP_URL: smtp.url }, { modules });
+    b = await startTestApp({ SMTP_URL: smtp.url, JWT_SECRET: a.jwtSecret, DATABASE_URL: a.databaseUrl! }, { modules });
   });
   afterAll(async () => {
-    await a?.stop();
+    // B first: A's stop drops the database they share.
     await b?.stop();
+    await a?.stop();
     await smtp?.stop();
-    await database?.drop();
   });
 
   it('sends each mail once though both instances claim from the outbox (40 mails)', async () => {

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ME, signUpUser, startTestApp, type TestApp } from '../helpers/test-app.js';
-import { modulesWithEmail, ownMailDatabase, REQUEST_EMAIL_VERIFICATION, REQUEST_PASSWORD_RESET } from '../helpers/email-operations.js';
-import { startSmtpListener, type SmtpListener } from '../helpers/smtp-listener.js';
+import { describe, expect, it } from '@jest/globals';
+import { ME, signUpUser } from '../helpers/test-app.js';
+import { REQUEST_EMAIL_VERIFICATION, REQUEST_PASSWORD_RESET, useMailingApp } from '../helpers/email-operations.js';
 
 const waitUntil = async (condition: () => boolean, timeoutMs = 10_000) => {
   const deadline = Date.now() + timeoutMs;
@@ -12,23 +11,11 @@ const waitUntil = async (condition: () => boolean, timeoutMs = 10_000) => {
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let smtp: SmtpListener;
-let app: TestApp;
-let database: Awaited<ReturnType<typeof ownMailDatabase>>;
-beforeAll(async () => {
-  smtp = await startSmtpListener();
-  database = await ownMailDatabase();
-  app = await startTestApp(
-    { ...database.env, SMTP_URL: smtp.url },
-    // Retries 100, 200, 200… ms apart; a hanging server fails an attempt after 500 ms; 4 attempts.
-    { modules: modulesWithEmail({ smtpTimeoutMs: 500, sender: { retryDelayMs: 100, maxRetryDelayMs: 200, pollIntervalMs: 50, maxAttempts: 4 } }) },
-  );
-});
-afterAll(async () => {
-  await app?.stop();
-  await smtp?.stop();
-  await database?.drop();
-});
+// Retries 100, 200, 200… ms apart; a hanging server fails an attempt after 500 ms; 4 attempts.
+const { app, smtp } = useMailingApp(
+  {},
+  { smtpTimeoutMs: 500, sender: { retryDelayMs: 100, maxRetryDelayMs: 200, pollIntervalMs: 50, maxAttempts: 4 } },
+);
 
 const mailsTo = (email: string) => smtp.mails.filter((mail) => mail.to.includes(email));
 

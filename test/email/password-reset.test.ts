@@ -1,28 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { adminEnv, asAdmin } from '../helpers/actors.js';
 import { LOGIN, ME, PASSWORD, signUpUser, startTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
-import { CHANGE_PASSWORD, modulesWithEmail, ownMailDatabase, REQUEST_PASSWORD_RESET, RESET_PASSWORD } from '../helpers/email-operations.js';
-import { startSmtpListener, tokenIn, type SmtpListener } from '../helpers/smtp-listener.js';
+import { CHANGE_PASSWORD, modulesWithEmail, REQUEST_PASSWORD_RESET, RESET_PASSWORD, useMailingApp } from '../helpers/email-operations.js';
+import { tokenIn } from '../helpers/smtp-listener.js';
 
 const APP_URL = 'https://app.example.test';
 const NEW_PASSWORD = 'a brand new passphrase';
 
-let smtp: SmtpListener;
-let app: TestApp;
-let database: Awaited<ReturnType<typeof ownMailDatabase>>;
-beforeAll(async () => {
-  smtp = await startSmtpListener();
-  database = await ownMailDatabase();
-  app = await startTestApp(
-    { ...database.env, ...adminEnv(), SMTP_URL: smtp.url, APP_URL, MAIL_FROM: 'Gatehouse Tests <robot@gatehouse.test>' },
-    { modules: modulesWithEmail({ tokenLifetimesMs: {} }) },
-  );
-});
-afterAll(async () => {
-  await app?.stop();
-  await smtp?.stop();
-  await database?.drop();
-});
+const { app, smtp } = useMailingApp(
+  { ...adminEnv(), APP_URL, MAIL_FROM: 'Gatehouse Tests <robot@gatehouse.test>' },
+  { tokenLifetimesMs: {} },
+);
 
 async function requestReset(email: string) {
   const response = await app.graphql(REQUEST_PASSWORD_RESET, { email });
@@ -182,7 +170,7 @@ describe('resetPassword refusals and its audit event', () => {
 describe('an expired reset link', () => {
   let shortLived: TestApp;
   beforeAll(async () => {
-    shortLived = await startTestApp({ ...database.env, SMTP_URL: smtp.url, APP_URL }, { modules: modulesWithEmail({ tokenLifetimesMs: { 'reset-password': 300 } }) });
+    shortLived = await startTestApp({ SMTP_URL: smtp.url, APP_URL }, { modules: modulesWithEmail({ tokenLifetimesMs: { 'reset-password': 300 } }) });
   });
   afterAll(() => shortLived?.stop());
 

@@ -1,6 +1,8 @@
-import { createScratchDatabase } from './scratch-database.js';
+import { afterAll, beforeAll } from '@jest/globals';
 import { createEmailModule, type EmailModuleOptions } from '../../src/modules/email/email-module.js';
 import { modules } from '../../src/modules/registry.js';
+import { startSmtpListener, type SmtpListener } from './smtp-listener.js';
+import { forwardTo, startTestApp, type TestApp } from './test-app.js';
 
 /** The registry's modules with the email module built with `options` (faster retries, shorter links). */
 export function modulesWithEmail(options: EmailModuleOptions) {
@@ -38,13 +40,21 @@ export const CHANGE_PASSWORD = /* GraphQL */ `
 `;
 
 /**
- * On PostgreSQL, a scratch database for tests whose servers deliver mail: every instance on
- * one database shares its outbox, so a server of another test file (another SMTP listener,
- * or none) would otherwise claim this test's mail. Nothing to do on the embedded database.
+ * A server that delivers mail to an SMTP listener of its own, started before the tests of
+ * the enclosing describe (or file) and stopped after them; `env` adds to SMTP_URL. Use
+ * `app` and `smtp` in tests and hooks. On PostgreSQL the app has a database of its own
+ * (startTestApp's), so no other file's server claims its outbox.
  */
-export async function ownMailDatabase(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
-  const baseUrl = process.env.DATABASE_URL;
-  if (baseUrl === undefined) return { env: {}, drop: async () => {} };
-  const scratch = await createScratchDatabase(baseUrl);
-  return { env: { DATABASE_URL: scratch.url }, drop: scratch.drop };
+export function useMailingApp(env: Record<string, string>, email: EmailModuleOptions): { app: TestApp; smtp: SmtpListener } {
+  let app: TestApp | undefined;
+  let smtp: SmtpListener | undefined;
+  beforeAll(async () => {
+    smtp = await startSmtpListener();
+    app = await startTestApp({ ...env, SMTP_URL: smtp.url }, { modules: modulesWithEmail(email) });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await smtp?.stop();
+  });
+  return { app: forwardTo(() => app, 'useMailingApp: the app'), smtp: forwardTo(() => smtp, 'useMailingApp: the SMTP listener') };
 }

@@ -111,10 +111,19 @@ export function useTestApp(env: Record<string, string> = {}, options: Parameters
     started = await startTestApp(env, options);
   });
   afterAll(() => started?.stop());
-  return new Proxy({} as TestApp, {
+  return forwardTo(() => started, 'useTestApp: the app');
+}
+
+/**
+ * Stands for what `current()` returns once a beforeAll has made it: each property read is
+ * forwarded to it, and reading one before (or outside the hooks and tests) throws.
+ */
+export function forwardTo<T extends object>(current: () => T | undefined, what: string): T {
+  return new Proxy({} as T, {
     get(_target, key) {
-      if (started === undefined) throw new Error(`useTestApp: the app is not running here (reading ${String(key)})`);
-      return Reflect.get(started, key);
+      const target = current();
+      if (target === undefined) throw new Error(`${what} is not running here (reading ${String(key)})`);
+      return Reflect.get(target, key);
     },
   });
 }

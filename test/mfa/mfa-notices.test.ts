@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { createSecurityNotices } from '../../src/auth/security-notice.js';
 import type { GatehouseModule } from '../../src/graphql/module.js';
 import { modules } from '../../src/modules/registry.js';
-import { modulesWithEmail, ownMailDatabase } from '../helpers/email-operations.js';
+import { useMailingApp } from '../helpers/email-operations.js';
 import { CONFIRM_MFA_ENROLLMENT, signUpWithMfa, START_MFA_ENROLLMENT, totpCode, VERIFY_MFA } from '../helpers/mfa-operations.js';
-import { startSmtpListener, type SmtpListener } from '../helpers/smtp-listener.js';
-import { PASSWORD, startTestApp, useTestApp, type GraphQLTarget, type TestApp } from '../helpers/test-app.js';
+import { PASSWORD, useTestApp, type GraphQLTarget } from '../helpers/test-app.js';
 
 interface DevMail {
   to: string;
@@ -76,19 +75,7 @@ describe('MFA security notices, kept for /dev/mail without SMTP_URL', () => {
 });
 
 describe('MFA security notices through SMTP', () => {
-  let smtp: SmtpListener;
-  let app: TestApp;
-  let database: Awaited<ReturnType<typeof ownMailDatabase>>;
-  beforeAll(async () => {
-    smtp = await startSmtpListener();
-    database = await ownMailDatabase();
-    app = await startTestApp({ ...database.env, SMTP_URL: smtp.url }, { modules: modulesWithEmail({ sender: { pollIntervalMs: 100 } }) });
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await smtp?.stop();
-    await database?.drop();
-  });
+  const { app, smtp } = useMailingApp({}, { sender: { pollIntervalMs: 100 } });
 
   it('delivers one notice per change to the user\'s address', async () => {
     const user = await changeEverything(app);

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { modulesWithEmail, ownMailDatabase, REQUEST_PASSWORD_RESET } from '../helpers/email-operations.js';
+import { describe, expect, it } from '@jest/globals';
+import { REQUEST_PASSWORD_RESET, useMailingApp } from '../helpers/email-operations.js';
 import { signUpWithMfa, totpCode, VERIFY_MFA } from '../helpers/mfa-operations.js';
-import { startSmtpListener, tokenIn, type SmtpListener } from '../helpers/smtp-listener.js';
+import { tokenIn } from '../helpers/smtp-listener.js';
 import { claimsOf } from '../helpers/token-claims.js';
-import { outcome, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { outcome } from '../helpers/test-app.js';
 
 const RESET_PASSWORD = /* GraphQL */ `
   mutation ResetPassword($token: String!, $newPassword: String!) {
@@ -11,19 +11,7 @@ const RESET_PASSWORD = /* GraphQL */ `
   }
 `;
 
-let smtp: SmtpListener;
-let app: TestApp;
-let database: Awaited<ReturnType<typeof ownMailDatabase>>;
-beforeAll(async () => {
-  smtp = await startSmtpListener();
-  database = await ownMailDatabase();
-  app = await startTestApp({ ...database.env, SMTP_URL: smtp.url }, { modules: modulesWithEmail({ tokenLifetimesMs: {} }) });
-});
-afterAll(async () => {
-  await app?.stop();
-  await smtp?.stop();
-  await database?.drop();
-});
+const { app, smtp } = useMailingApp({}, { tokenLifetimesMs: {} });
 
 describe('resetPassword with MFA on', () => {
   it('sets the password but the new session still owes the second factor', async () => {
