@@ -19,6 +19,17 @@ const SCREENSHOT_DIR = new URL('../../test-output/', import.meta.url);
 // Short, so that the step-up test can let a sign-in grow stale by waiting.
 const REAUTH_MAX_AGE_SECONDS = 5;
 
+/** What a person copies from /dev/mail: the whole reset link mailed to `email` (the token follows "#token="). */
+async function resetLinkFor(serverUrl: string, email: string): Promise<string> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const mails = (await (await fetch(`${serverUrl}/dev/mail.json`)).json()) as Array<{ to: string; text: string }>;
+    const link = mails.find((mail) => mail.to === email)?.text.match(/\S+\/reset-password#token=\S+/)?.[0];
+    if (link !== undefined) return link;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no reset link mailed to ${email} in /dev/mail.json`);
+}
+
 describeWithChromium('the GraphQL IDE in a browser', () => {
   let app: TestApp;
   let browser: Browser;
@@ -187,16 +198,9 @@ describeWithChromium('the GraphQL IDE in a browser', () => {
     await page.click('#reset-request button');
     await page.locator('#reset-password').waitFor({ state: 'visible' });
 
-    // What a person copies from /dev/mail: the whole link (the token follows "#token=").
-    let link: string | undefined;
-    for (let attempt = 0; attempt < 100 && link === undefined; attempt += 1) {
-      const mails = (await (await fetch(`${app.url}/dev/mail.json`)).json()) as Array<{ to: string; text: string }>;
-      link = mails.find((mail) => mail.to === user.email)?.text.match(/\S+\/reset-password#token=\S+/)?.[0];
-      if (link === undefined) await page.waitForTimeout(20);
-    }
-    expect(link).toBeDefined();
+    const link = await resetLinkFor(app.url, user.email);
     // A refused password says why and keeps the link usable.
-    await page.fill('#reset-password input[name=token]', link!);
+    await page.fill('#reset-password input[name=token]', link);
     await page.fill('#reset-password input[name=newPassword]', 'short');
     await page.click('#reset-password button');
     await page.waitForFunction(`/password/i.test(document.getElementById('status').textContent)`);
@@ -380,14 +384,8 @@ describeWithChromium('the GraphQL IDE in a browser', () => {
     await page.click('#forgot');
     await page.click('#reset-request button');
     await page.locator('#reset-password').waitFor({ state: 'visible' });
-    let link: string | undefined;
-    for (let attempt = 0; attempt < 100 && link === undefined; attempt += 1) {
-      const mails = (await (await fetch(`${app.url}/dev/mail.json`)).json()) as Array<{ to: string; text: string }>;
-      link = mails.find((mail) => mail.to === user.email)?.text.match(/\S+\/reset-password#token=\S+/)?.[0];
-      if (link === undefined) await page.waitForTimeout(20);
-    }
-    expect(link).toBeDefined();
-    await page.fill('#reset-password input[name=token]', link!);
+    const link = await resetLinkFor(app.url, user.email);
+    await page.fill('#reset-password input[name=token]', link);
     await page.fill('#reset-password input[name=newPassword]', 'a passphrase after the reset');
     await page.click('#reset-password button');
 
