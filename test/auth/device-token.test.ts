@@ -94,7 +94,7 @@ describe('device tokens', () => {
 });
 
 describe('device tokens behind a shared address', () => {
-  // Its own address: on a shared PostgreSQL, other test files' failures from 127.0.0.1 count too.
+  // Its own address: no other test's failures from 127.0.0.1 count towards its limit.
   const shared = useTestApp({ LOGIN_MAX_FAILURES_PER_IP: '5', TRUST_PROXY: '127.0.0.1' });
   const address = `198.18.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}`;
   const from = (headers: Record<string, string> = {}) => ({ headers: { 'x-forwarded-for': address, ...headers } });

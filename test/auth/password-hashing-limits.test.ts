@@ -23,7 +23,7 @@ function postFrom(url: string, localAddress: string, query: string, variables: R
   });
 }
 
-// A fresh address per run: on a shared PostgreSQL the per-address counters outlive the run.
+// An address of its own for each count: 127.0.0.1 is every other test's address too.
 const randomAddress = () => `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
 
 function median(values: number[]): number {
@@ -100,7 +100,7 @@ describe('SIGNUP_MAX_PER_IP', () => {
 
   it('refuses the 21st sign-up from one address in an hour with RATE_LIMITED, taken emails counted too', async () => {
     const address = randomAddress();
-    // From an address of its own: on a shared PostgreSQL, 127.0.0.1 has signed up the whole suite.
+    // From an address of its own: 127.0.0.1 has signed up every user of this file.
     const taken = uniqueEmail('taken');
     expect((await postFrom(app.url, randomAddress(), SIGN_UP, { email: taken, password: PASSWORD })).body.errors).toBeUndefined();
     for (let i = 0; i < 20; i++) {

@@ -32,7 +32,7 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 const publishNew = (token: string, title = 'A post') => createPost(app, token, { title, body: 'text', publish: true });
 
-/** The next result about one of `postIds` (on a shared PostgreSQL, other suites publish too). */
+/** The next result about one of `postIds` (the file's other tests publish too). */
 async function nextAbout(subscription: Subscription, postIds: ReadonlySet<string>, timeoutMs = 5_000): Promise<Received> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {

@@ -67,8 +67,8 @@ export async function startTestApp(
     DATA_DIR: dataDir,
     ...((env.JWT_ALGORITHM ?? 'HS256') === 'HS256' && { JWT_SECRET: jwtSecret }),
     LOG_LEVEL: 'silent',
-    // Every test client is 127.0.0.1, and on a shared PostgreSQL the per-IP count spans
-    // the whole suite (and earlier runs). The throttle's own tests set their limits.
+    // Every test client is 127.0.0.1: a file's many sign-ups and failed logins would reach
+    // the per-IP limits. The throttle's own tests set their limits.
     LOGIN_MAX_FAILURES_PER_IP: '1000000',
     SIGNUP_MAX_PER_IP: '1000000',
     MAIL_MAX_PER_IP: '1000000',

@@ -160,7 +160,7 @@ describe('deleteAccount', () => {
 describe('the feed and its authors, read through a short cache', () => {
   it('answers a repeated feed without a query', async () => {
     await app.graphql(FEED_100);
-    // On a shared PostgreSQL, other suites' publications clear the cache now and then.
+    // A publication from a test before this one may clear the cache in between: try again.
     let queryFree = false;
     for (let attempt = 0; attempt < 5 && !queryFree; attempt++) {
       queries = [];
