@@ -2,10 +2,12 @@ import type { ForbiddenReason } from '../errors.js';
 import type { Scope } from '../users/roles.js';
 import type { UserRecord } from '../users/user-record.js';
 
-/** The most a user's tokens may grant for now, and why (the FORBIDDEN reason a client is told). */
+/** The most a user's tokens may grant for now, and why (the FORBIDDEN reason and message a client is told). */
 export interface ScopeLimit {
   readonly scopes: readonly Scope[];
   readonly reason: ForbiddenReason;
+  /** What a refused field says, e.g. what to do to lift the limit. */
+  readonly message: string;
 }
 
 /** A module's condition on a user's scopes (the user as of the session check); null when it sets none. */

@@ -1,13 +1,13 @@
 import { isUuid } from '../ids.js';
 import type { UserRecord } from '../users/user-record.js';
-import { AuthenticationError, type ForbiddenReason } from '../errors.js';
+import { AuthenticationError } from '../errors.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import { scopesForRole, type Role, type Scope } from '../users/roles.js';
 import { MFA_SCOPE } from './auth-payload.js';
 import { parseBearerToken } from './authorization-header.js';
 import type { SessionCache } from './session-cache.js';
 import type { SessionAssurance } from './session-store.js';
-import { narrowScopes, type ScopeLimits } from './scope-limits.js';
+import { narrowScopes, type ScopeLimit, type ScopeLimits } from './scope-limits.js';
 
 
 // One set per role, shared by every Viewer (a ReadonlySet: nothing adds to it).
@@ -25,7 +25,7 @@ export interface Viewer {
   readonly role: Role;
   readonly scopes: ReadonlySet<Scope>;
   /** Why `scopes` are narrower than the role's (an unverified address), or null. */
-  readonly scopesLimitedBy: ForbiddenReason | null;
+  readonly scopesLimitedBy: Pick<ScopeLimit, 'reason' | 'message'> | null;
   /** The access token's `exp`, in seconds since the epoch. */
   readonly tokenExpiresAt: number;
   /** The caller's account, as of the session check (at most the session cache's TTL old). */
@@ -112,7 +112,7 @@ async function checkSession(
     sessionId: token.sessionId,
     role: session.role,
     scopes: limit === null ? SCOPE_SETS[session.role] : new Set(narrowScopes(scopesForRole(session.role), limit)),
-    scopesLimitedBy: limit?.reason ?? null,
+    scopesLimitedBy: limit,
     tokenExpiresAt: token.tokenExpiresAt,
     user: session.user,
     mfaPending: token.mfaPending || session.assurance.mfaPending,

@@ -14,7 +14,7 @@ import type { GraphQLContext } from './context.js';
 /** A token, of any session; a session owing a second factor is refused MFA_REQUIRED. */
 export const isAuthenticated = rule('isAuthenticated', { cache: 'no_cache' })(
   (_parent, _args, ctx: GraphQLContext) => {
-    if (ctx.viewer === null) return new AuthenticationError('TOKEN_MISSING', 'This requires an access token.');
+    if (ctx.viewer === null) return missingToken();
     return !ctx.viewer.mfaPending || new MfaRequiredError();
   },
 );
@@ -51,7 +51,7 @@ function missingToken(): AuthenticationError {
 /** A token, even of a session that still owes its second factor: verifyMfa and logout only. */
 export const isSignedIn = rule('isSignedIn', { cache: 'no_cache' })(
   (_parent, _args, ctx: GraphQLContext) =>
-    ctx.viewer !== null || new AuthenticationError('TOKEN_MISSING', 'This requires an access token.'),
+    ctx.viewer !== null || missingToken(),
 );
 
 export const isAdmin = rule('isAdmin', { cache: 'no_cache' })(
@@ -78,10 +78,10 @@ export const canWrite = rule('canWrite', { cache: 'no_cache' })(
       : ctx.viewer?.scopes.has('write') === true || missingScope(ctx, 'write', 'This requires the "write" scope.'),
 );
 
-/** FORBIDDEN, with the reason when the role grants the scope but a limit withholds it (verify the address). */
+/** FORBIDDEN, with the limit's reason and message when the role grants the scope but a limit withholds it. */
 function missingScope(ctx: GraphQLContext, scope: Scope, message: string): ForbiddenError {
-  const viewer = ctx.viewer;
-  return viewer?.scopesLimitedBy === 'EMAIL_NOT_VERIFIED' && scopesForRole(viewer.role).includes(scope)
-    ? new ForbiddenError('Verify your email address first: this needs a verified address.', viewer.scopesLimitedBy)
+  const limit = ctx.viewer?.scopesLimitedBy;
+  return limit != null && scopesForRole(ctx.viewer!.role).includes(scope)
+    ? new ForbiddenError(limit.message, limit.reason)
     : new ForbiddenError(message);
 }

@@ -2,7 +2,11 @@ import type { ScopeLimit, ScopeLimiter } from '../../auth/scope-limits.js';
 import type { ReadCache } from '../../db/read-cache.js';
 import type { EmailAccountRepository } from './email-account-repository.js';
 
-const READ_ONLY: ScopeLimit = Object.freeze({ scopes: Object.freeze(['read'] as const), reason: 'EMAIL_NOT_VERIFIED' });
+const READ_ONLY: ScopeLimit = Object.freeze({
+  scopes: Object.freeze(['read'] as const),
+  reason: 'EMAIL_NOT_VERIFIED',
+  message: 'Verify your email address first: this needs a verified address.',
+});
 
 /**
  * REQUIRE_EMAIL_VERIFICATION: a user whose current address is not verified gets scope `read`
