@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { queryOnce } from './scratch-database.js';
 
 /**
  * On the PostgreSQL pass (DATABASE_URL set) every test app gets a database of its own,
@@ -17,16 +17,6 @@ function template(): { server: string; name: string } | undefined {
   return server !== undefined && name !== undefined ? { server, name } : undefined;
 }
 
-async function onServer(server: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: server });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 /** The DATABASE_URL for an app on this DATA_DIR: its own copy of the template, or none (embedded). */
 export async function databaseFor(dataDir: string): Promise<string | undefined> {
   const known = byDataDir.get(dataDir);
@@ -34,7 +24,7 @@ export async function databaseFor(dataDir: string): Promise<string | undefined> 
   const source = template();
   if (source === undefined) return process.env.DATABASE_URL;
   const name = `${source.name}_${randomBytes(5).toString('hex')}`;
-  await onServer(source.server, `create database ${name} template ${source.name}`);
+  await queryOnce(source.server, `create database ${name} template ${source.name}`);
   const url = new URL(source.server);
   url.pathname = `/${name}`;
   byDataDir.set(dataDir, url.toString());
@@ -55,7 +45,8 @@ export async function dropDatabaseFor(dataDir: string): Promise<void> {
   const statement = `drop database if exists ${new URL(url).pathname.slice(1)} with (force)`;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await onServer(source.server, statement);
+      await queryOnce(source.server, statement);
+      return;
     } catch (error) {
       if ((error as { code?: string }).code !== '42501') throw error;
       if (attempt === 50) return;
